@@ -1,0 +1,31 @@
+# llmc: `make run` builds, compiles the demo model and runs it; `make test`
+# builds and runs every test. Both install what they need first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_DIR=/usr/lib/llvm-22/lib/cmake/llvm
+
+.PHONY: setup configure build test run conformance clean
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	@bash scripts/setup.sh
+	cmake -G Ninja -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: setup configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+conformance: build
+	/usr/bin/python3 test/conformance/run_node_tests.py --build $(BUILD)
+
+run: build
+	bash scripts/run_demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,10 @@
+//===- LLMDialect.h - the llm dialect -----------------------------*- C++ -*-===//
+#ifndef LLMC_DIALECT_LLM_IR_LLMDIALECT_H
+#define LLMC_DIALECT_LLM_IR_LLMDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Dialect.h"
+
+#include "llmc/Dialect/LLM/IR/LLMDialect.h.inc"
+
+#endif

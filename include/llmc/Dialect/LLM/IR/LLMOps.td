@@ -1,0 +1,314 @@
+//===- LLMOps.td - llm dialect ops -------------------------*- tablegen -*-===//
+// Tensor ops of the llm dialect. Attributes hold what ONNX passes as constant
+// inputs (axes, perm, shapes), normalized by the importer.
+//===----------------------------------------------------------------------===//
+#ifndef LLMC_LLM_OPS
+#define LLMC_LLM_OPS
+
+include "llmc/Dialect/LLM/IR/LLMDialect.td"
+include "llmc/Dialect/LLM/IR/LLMTypes.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def LLM_ConstantOp : LLM_Op<"constant", [ConstantLike, Pure,
+                                         AllTypesMatch<["value", "result"]>]> {
+  let summary = "A constant tensor (small literal or weight)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let builders = [OpBuilder<(ins "::mlir::ElementsAttr":$value), [{
+    build($_builder, $_state, value.getType(), value);
+  }]>];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class LLM_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : LLM_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpAdaptor])> {
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_AddOp : LLM_BinaryOp<"add", [Commutative]> {
+  let summary = "Elementwise addition with numpy broadcasting";
+  let hasFolder = 1;
+}
+def LLM_SubOp : LLM_BinaryOp<"sub"> {
+  let summary = "Elementwise subtraction with numpy broadcasting";
+  let hasFolder = 1;
+}
+def LLM_MulOp : LLM_BinaryOp<"mul", [Commutative]> {
+  let summary = "Elementwise multiplication with numpy broadcasting";
+  let hasFolder = 1;
+}
+def LLM_DivOp : LLM_BinaryOp<"div"> {
+  let summary = "Elementwise division (integer division truncates)";
+  let hasFolder = 1;
+}
+def LLM_PowOp : LLM_BinaryOp<"pow"> {
+  let summary = "Elementwise power; the exponent may have another element type";
+}
+def LLM_MaxOp : LLM_BinaryOp<"max", [Commutative]> {
+  let summary = "Elementwise maximum (NaN-propagating for floats)";
+}
+def LLM_MinOp : LLM_BinaryOp<"min", [Commutative]> {
+  let summary = "Elementwise minimum (NaN-propagating for floats)";
+}
+def LLM_AndOp : LLM_BinaryOp<"and", [Commutative]> {
+  let summary = "Logical and of i1 tensors";
+}
+def LLM_OrOp : LLM_BinaryOp<"or", [Commutative]> {
+  let summary = "Logical or of i1 tensors";
+}
+
+class LLM_CompareOp<string mnemonic> : LLM_BinaryOp<mnemonic> {
+  let summary = "Elementwise comparison producing i1";
+  let hasFolder = 1;
+}
+def LLM_EqualOp : LLM_CompareOp<"equal">;
+def LLM_LessOp : LLM_CompareOp<"less">;
+def LLM_LessEqualOp : LLM_CompareOp<"less_equal">;
+def LLM_GreaterOp : LLM_CompareOp<"greater">;
+def LLM_GreaterEqualOp : LLM_CompareOp<"greater_equal">;
+
+class LLM_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : LLM_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def LLM_SqrtOp : LLM_UnaryOp<"sqrt"> { let summary = "Elementwise square root"; }
+def LLM_ReciprocalOp : LLM_UnaryOp<"reciprocal"> { let summary = "Elementwise 1/x"; }
+def LLM_NegOp : LLM_UnaryOp<"neg"> {
+  let summary = "Elementwise negation";
+  let hasFolder = 1;
+}
+def LLM_AbsOp : LLM_UnaryOp<"abs"> { let summary = "Elementwise absolute value"; }
+def LLM_ExpOp : LLM_UnaryOp<"exp"> { let summary = "Elementwise e^x"; }
+def LLM_LogOp : LLM_UnaryOp<"log"> { let summary = "Elementwise natural logarithm"; }
+def LLM_CosOp : LLM_UnaryOp<"cos"> { let summary = "Elementwise cosine"; }
+def LLM_SinOp : LLM_UnaryOp<"sin"> { let summary = "Elementwise sine"; }
+def LLM_TanhOp : LLM_UnaryOp<"tanh"> { let summary = "Elementwise tanh"; }
+def LLM_ErfOp : LLM_UnaryOp<"erf"> { let summary = "Elementwise error function"; }
+def LLM_SigmoidOp : LLM_UnaryOp<"sigmoid"> { let summary = "Elementwise 1/(1+e^-x)"; }
+def LLM_ReluOp : LLM_UnaryOp<"relu"> { let summary = "Elementwise max(x, 0)"; }
+def LLM_NotOp : LLM_UnaryOp<"not"> { let summary = "Logical not of an i1 tensor"; }
+def LLM_GeluOp : LLM_UnaryOp<"gelu"> {
+  let summary = "GELU, exact (erf) or tanh-approximated";
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "false">:$tanh_approx);
+}
+
+def LLM_CastOp : LLM_Op<"cast", [Pure]> {
+  let summary = "Elementwise conversion to another element type";
+  let description = [{
+    Float to integer truncates toward zero (ONNX semantics); anything to i1
+    is `x != 0`; i1 to a number gives 0 or 1.
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LLM_WhereOp : LLM_Op<"where", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Elementwise select with numpy broadcasting of all three operands";
+  let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$lhs,
+                       AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` type($condition) `,` type($lhs)
+    `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and normalization
+//===----------------------------------------------------------------------===//
+
+def LLM_MatMulOp : LLM_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "numpy matmul: batch dims broadcast, 1-D operands promoted";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class LLM_SoftmaxLikeOp<string mnemonic>
+    : LLM_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+def LLM_SoftmaxOp : LLM_SoftmaxLikeOp<"softmax"> {
+  let summary = "Softmax along one axis (non-negative, normalized)";
+}
+def LLM_LogSoftmaxOp : LLM_SoftmaxLikeOp<"log_softmax"> {
+  let summary = "Log of softmax along one axis";
+}
+
+def LLM_LayerNormOp : LLM_Op<"layer_norm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Layer normalization over the dims from `axis` on";
+  let description = [{
+    Returns the normalized tensor, the mean and the inverse standard
+    deviation (the last two with the normalized dims kept as 1).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       Optional<AnyRankedTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$mean,
+                      AnyRankedTensor:$inv_std_dev);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class LLM_ReduceOp<string mnemonic> : LLM_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+def LLM_ReduceMeanOp : LLM_ReduceOp<"reduce_mean"> {
+  let summary = "Mean over `axes` (normalized, sorted, non-empty)";
+}
+def LLM_ReduceSumOp : LLM_ReduceOp<"reduce_sum"> {
+  let summary = "Sum over `axes` (normalized, sorted, non-empty)";
+}
+def LLM_ReduceMaxOp : LLM_ReduceOp<"reduce_max"> {
+  let summary = "Maximum over `axes` (normalized, sorted, non-empty)";
+}
+
+def LLM_CumSumOp : LLM_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Cumulative sum along one axis";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def LLM_TriluOp : LLM_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Keeps the upper or lower triangle (offset k) of the last two dims";
+  let arguments = (ins AnyRankedTensor:$input, BoolAttr:$upper, I64Attr:$k);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def LLM_ReshapeOp : LLM_Op<"reshape", [Pure]> {
+  let summary = "Same elements in row-major order, new shape (the result type)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def LLM_TransposeOp : LLM_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Permutes dims: result dim i is input dim perm[i]";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def LLM_ConcatOp : LLM_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Concatenation along one axis";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LLM_SplitOp : LLM_Op<"split", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Splits along one axis into pieces of the given sizes";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
+  let hasVerifier = 1;
+}
+
+def LLM_SliceOp : LLM_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Strided slice; one start/end/step per dim, ONNX clamping rules";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$steps);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LLM_GatherOp : LLM_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Gathers slices of `data` along `axis` (negative indices wrap)";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` attr-dict `:` type($data) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def LLM_ExpandOp : LLM_Op<"expand", [Pure]> {
+  let summary = "Broadcasts the input to the result shape (numpy rules)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def LLM_ScatterNDOp : LLM_Op<"scatter_nd", [Pure]> {
+  let summary = "Copy of `data` with `updates` written at `indices`";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                       AnyRankedTensor:$updates,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `,` $updates attr-dict `:` type($data) `,`
+    type($indices) `,` type($updates) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_ShapeOp : LLM_Op<"shape", [Pure]> {
+  let summary = "The dims of a tensor as a 1-D i64 tensor";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs 1DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+#endif

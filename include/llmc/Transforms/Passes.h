@@ -1,0 +1,26 @@
+//===- Passes.h - llmc passes -------------------------------------*- C++ -*-===//
+#ifndef LLMC_TRANSFORMS_PASSES_H
+#define LLMC_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace llmc {
+
+#define GEN_PASS_DECL
+#include "llmc/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "llmc/Transforms/Passes.h.inc"
+
+/// Attribute marking outlined kernel functions.
+inline constexpr llvm::StringLiteral kKernelAttrName = "llm.kernel";
+
+} // namespace llmc
+
+#endif

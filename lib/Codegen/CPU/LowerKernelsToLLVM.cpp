@@ -1,0 +1,36 @@
+//===- LowerKernelsToLLVM.cpp - kernel IR to the LLVM dialect (CPU) -------===//
+// Kernel outputs become caller-provided buffers (buffer-results-to-out-params)
+// and memrefs become bare pointers: the runtime ABI is `void k(void **args)`.
+//===----------------------------------------------------------------------===//
+#include "llmc/Codegen/CPUBackend.h"
+#include "llmc/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+static constexpr const char *kCPUPipeline =
+    "builtin.module("
+    "llm-lower-to-linalg,canonicalize,cse,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs=true},"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,expand-strided-metadata,convert-scf-to-cf,"
+    "convert-math-to-llvm,convert-math-to-libm,"
+    "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+    "convert-cf-to-llvm,reconcile-unrealized-casts)";
+
+LogicalResult llmc::lowerKernelsToLLVMDialect(ModuleOp kernels,
+                                              const CPUCodegenOptions &options) {
+  PassManager pm(kernels.getContext());
+  if (options.configurePassManager)
+    options.configurePassManager(pm);
+  if (failed(parsePassPipeline(kCPUPipeline, pm, llvm::errs())))
+    return kernels.emitError("internal error: bad CPU pass pipeline");
+  return pm.run(kernels);
+}

@@ -1,0 +1,106 @@
+//===- OutlineKernels.cpp - graph function to kernels + step schedule -----===//
+// Kernel formation is target independent: the same kernel functions are
+// lowered for the CPU and (later) for NVPTX, and @main becomes the schedule.
+//===----------------------------------------------------------------------===//
+#include "llmc/Dialect/LLM/IR/LLMOps.h"
+#include "llmc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_LLMOUTLINEKERNELS
+#include "llmc/Transforms/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+bool isInlinableConstant(Operation *op, int64_t maxElements) {
+  auto constant = dyn_cast_or_null<llm::ConstantOp>(op);
+  if (!constant)
+    return false;
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  return dense && (dense.isSplat() || dense.getNumElements() <= maxElements);
+}
+
+struct OutlineKernelsPass
+    : llmc::impl::LLMOutlineKernelsBase<OutlineKernelsPass> {
+  using LLMOutlineKernelsBase::LLMOutlineKernelsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      module.emitError("expected a graph function named @main");
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
+    unsigned counter = 0;
+    SmallVector<Operation *> ops;
+    for (Operation &op : main.getBody().front().without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : ops) {
+      if (isa<llm::ConstantOp>(op))
+        continue;
+      if (!isa<llm::LLMDialect>(op->getDialect())) {
+        op->emitOpError("cannot be placed in a kernel");
+        return signalPassFailure();
+      }
+      outline(op, symbols, counter++);
+    }
+    // Constants that every user cloned are dead now.
+    for (Operation &op : llvm::make_early_inc_range(main.getBody().front()))
+      if (isa<llm::ConstantOp>(op) && op.use_empty())
+        op.erase();
+  }
+
+  void outline(Operation *op, SymbolTable &symbols, unsigned index) {
+    // Kernel arguments: operand values, deduplicated, minus small constants
+    // that are cheaper to bake into the code than to pass as weights.
+    SmallVector<Value> args;
+    SmallVector<Operation *> inlined;
+    for (Value operand : op->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (isInlinableConstant(def, maxInlineConstantElements)) {
+        if (!llvm::is_contained(inlined, def))
+          inlined.push_back(def);
+      } else if (!llvm::is_contained(args, operand)) {
+        args.push_back(operand);
+      }
+    }
+
+    OpBuilder builder(op->getContext());
+    builder.setInsertionPoint(op->getParentOfType<func::FuncOp>());
+    std::string name = ("k" + Twine(index) + "_" +
+                        op->getName().stripDialect())
+                           .str();
+    auto type = builder.getFunctionType(ValueRange(args).getTypes(),
+                                        op->getResultTypes());
+    auto kernel = func::FuncOp::create(builder, op->getLoc(), name, type);
+    kernel.setPrivate();
+    kernel->setAttr(kKernelAttrName, builder.getUnitAttr());
+    symbols.insert(kernel);
+
+    Block *body = kernel.addEntryBlock();
+    IRMapping mapping;
+    for (auto [value, arg] : llvm::zip(args, body->getArguments()))
+      mapping.map(value, arg);
+    builder.setInsertionPointToStart(body);
+    for (Operation *constant : inlined)
+      builder.clone(*constant, mapping);
+    Operation *clone = builder.clone(*op, mapping);
+    func::ReturnOp::create(builder, op->getLoc(), clone->getResults());
+
+    builder.setInsertionPoint(op);
+    auto call = func::CallOp::create(builder, op->getLoc(), kernel, args);
+    op->replaceAllUsesWith(call.getResults());
+    op->erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,495 @@
+//===- LLMOps.cpp - llm op type inference and verifiers -------------------===//
+// Result types are inferred from operands so that importers never compute
+// shapes by hand; `?` dims propagate wherever the math allows.
+//===----------------------------------------------------------------------===//
+#include "llmc/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace llmc::llm;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+LogicalResult llmc::llm::broadcastShapes(ArrayRef<int64_t> a,
+                                         ArrayRef<int64_t> b,
+                                         SmallVectorImpl<int64_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da == 1)
+      out[i] = db;
+    else if (db == 1)
+      out[i] = da;
+    else if (da == kDyn)
+      out[i] = db;
+    else if (db == kDyn || da == db)
+      out[i] = da;
+    else
+      return failure();
+  }
+  return success();
+}
+
+static RankedTensorType rankedOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+static LogicalResult emitOptionalError(std::optional<Location> loc,
+                                       const Twine &message) {
+  if (loc)
+    return mlir::emitError(*loc, message);
+  return failure();
+}
+
+static int64_t normalizeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// Constant
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ") << getValue().getType()
+                                      << " does not match result type "
+                                      << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static bool isCompareOp(Operation *op) {
+  return isa<EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(op);
+}
+
+static LogicalResult inferBinary(MLIRContext *ctx, std::optional<Location> loc,
+                                 Value lhs, Value rhs, bool isCompare,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto l = rankedOf(lhs), r = rankedOf(rhs);
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(l.getShape(), r.getShape(), shape)))
+    return emitOptionalError(loc, "operands are not broadcast-compatible");
+  Type elt = isCompare ? IntegerType::get(ctx, 1) : l.getElementType();
+  inferred.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+#define LLM_BINARY_INFER(OP, COMPARE)                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> loc,              \
+                                     OP::Adaptor adaptor,                      \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    return inferBinary(ctx, loc, adaptor.getLhs(), adaptor.getRhs(), COMPARE, \
+                       inferred);                                              \
+  }
+LLM_BINARY_INFER(AddOp, false)
+LLM_BINARY_INFER(SubOp, false)
+LLM_BINARY_INFER(MulOp, false)
+LLM_BINARY_INFER(DivOp, false)
+LLM_BINARY_INFER(PowOp, false)
+LLM_BINARY_INFER(MaxOp, false)
+LLM_BINARY_INFER(MinOp, false)
+LLM_BINARY_INFER(AndOp, false)
+LLM_BINARY_INFER(OrOp, false)
+LLM_BINARY_INFER(EqualOp, true)
+LLM_BINARY_INFER(LessOp, true)
+LLM_BINARY_INFER(LessEqualOp, true)
+LLM_BINARY_INFER(GreaterOp, true)
+LLM_BINARY_INFER(GreaterEqualOp, true)
+#undef LLM_BINARY_INFER
+
+static LogicalResult verifyBinary(Operation *op) {
+  Type l = rankedOf(op->getOperand(0)).getElementType();
+  Type r = rankedOf(op->getOperand(1)).getElementType();
+  if (isa<PowOp>(op))
+    return success(); // ONNX Pow allows a differently typed exponent.
+  if (l != r)
+    return op->emitOpError("operand element types differ: ") << l << " vs " << r;
+  if (isa<AndOp, OrOp>(op) && !l.isInteger(1))
+    return op->emitOpError("expects i1 operands");
+  if (isCompareOp(op) &&
+      !rankedOf(op->getResult(0)).getElementType().isInteger(1))
+    return op->emitOpError("result must be i1");
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult SubOp::verify() { return verifyBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+LogicalResult PowOp::verify() { return verifyBinary(*this); }
+LogicalResult MaxOp::verify() { return verifyBinary(*this); }
+LogicalResult MinOp::verify() { return verifyBinary(*this); }
+LogicalResult AndOp::verify() { return verifyBinary(*this); }
+LogicalResult OrOp::verify() { return verifyBinary(*this); }
+LogicalResult EqualOp::verify() { return verifyBinary(*this); }
+LogicalResult LessOp::verify() { return verifyBinary(*this); }
+LogicalResult LessEqualOp::verify() { return verifyBinary(*this); }
+LogicalResult GreaterOp::verify() { return verifyBinary(*this); }
+LogicalResult GreaterEqualOp::verify() { return verifyBinary(*this); }
+
+LogicalResult CastOp::verify() {
+  auto in = getInput().getType(), out = getType();
+  if (failed(verifyCompatibleShape(in.getShape(), out.getShape())))
+    return emitOpError("input and result shapes differ");
+  return success();
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        WhereOp::Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  SmallVector<int64_t> s1, s2;
+  if (failed(broadcastShapes(rankedOf(adaptor.getCondition()).getShape(),
+                             rankedOf(adaptor.getLhs()).getShape(), s1)) ||
+      failed(broadcastShapes(s1, rankedOf(adaptor.getRhs()).getShape(), s2)))
+    return emitOptionalError(loc, "operands are not broadcast-compatible");
+  inferred.push_back(
+      RankedTensorType::get(s2, rankedOf(adaptor.getLhs()).getElementType()));
+  return success();
+}
+
+LogicalResult WhereOp::verify() {
+  if (!getCondition().getType().getElementType().isInteger(1))
+    return emitOpError("condition must be i1");
+  if (getLhs().getType().getElementType() != getRhs().getType().getElementType())
+    return emitOpError("branches have different element types");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         MatMulOp::Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto l = rankedOf(adaptor.getLhs()), r = rankedOf(adaptor.getRhs());
+  SmallVector<int64_t> a(l.getShape()), b(r.getShape());
+  if (a.empty() || b.empty())
+    return emitOptionalError(loc, "matmul operands must have rank >= 1");
+  bool lhsVec = a.size() == 1, rhsVec = b.size() == 1;
+  if (lhsVec)
+    a.insert(a.begin(), 1);
+  if (rhsVec)
+    b.push_back(1);
+  int64_t k1 = a.back(), k2 = b[b.size() - 2];
+  if (k1 != kDyn && k2 != kDyn && k1 != k2)
+    return emitOptionalError(loc, "matmul contraction dims differ");
+  SmallVector<int64_t> batch;
+  if (failed(broadcastShapes(ArrayRef<int64_t>(a).drop_back(2),
+                             ArrayRef<int64_t>(b).drop_back(2), batch)))
+    return emitOptionalError(loc, "matmul batch dims are not broadcast-compatible");
+  SmallVector<int64_t> shape(batch);
+  if (!lhsVec)
+    shape.push_back(a[a.size() - 2]);
+  if (!rhsVec)
+    shape.push_back(b.back());
+  inferred.push_back(RankedTensorType::get(shape, l.getElementType()));
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  if (getLhs().getType().getElementType() != getRhs().getType().getElementType())
+    return emitOpError("operand element types differ");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax, normalization, reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return op->emitOpError("axis ") << axis << " out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+LogicalResult LogSoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+LogicalResult TriluOp::verify() {
+  if (getType().getRank() < 2)
+    return emitOpError("expects rank >= 2");
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            LayerNormOp::Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto in = rankedOf(adaptor.getInput());
+  int64_t rank = in.getRank();
+  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "layer_norm axis out of range");
+  SmallVector<int64_t> stats(in.getShape());
+  for (int64_t i = axis; i < rank; ++i)
+    stats[i] = 1;
+  Type statType = Float32Type::get(ctx);
+  inferred.push_back(in);
+  inferred.push_back(RankedTensorType::get(stats, statType));
+  inferred.push_back(RankedTensorType::get(stats, statType));
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  Type elt = getInput().getType().getElementType();
+  if (!isa<FloatType>(elt))
+    return emitOpError("expects a float input");
+  if (getScale().getType().getElementType() != elt ||
+      (getBias() && getBias().getType().getElementType() != elt))
+    return emitOpError("scale and bias must have the input element type");
+  return success();
+}
+
+template <typename OpTy>
+static LogicalResult inferReduce(std::optional<Location> loc,
+                                 typename OpTy::Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto in = rankedOf(adaptor.getInput());
+  SmallVector<int64_t> shape;
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    if (!reduced)
+      shape.push_back(in.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  for (int64_t a : axes)
+    if (a < 0 || a >= in.getRank())
+      return emitOptionalError(loc, "reduction axis out of range");
+  inferred.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+#define LLM_REDUCE(OP)                                                         \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc,\
+                                     OP::Adaptor adaptor,                      \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    return inferReduce<OP>(loc, adaptor, inferred);                            \
+  }                                                                            \
+  LogicalResult OP::verify() {                                                 \
+    ArrayRef<int64_t> axes = getAxes();                                        \
+    if (axes.empty())                                                          \
+      return emitOpError("expects at least one axis");                         \
+    if (!llvm::is_sorted(axes) ||                                              \
+        std::adjacent_find(axes.begin(), axes.end()) != axes.end())            \
+      return emitOpError("axes must be sorted and unique");                    \
+    return success();                                                          \
+  }
+LLM_REDUCE(ReduceMeanOp)
+LLM_REDUCE(ReduceSumOp)
+LLM_REDUCE(ReduceMaxOp)
+#undef LLM_REDUCE
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes");
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes from ")
+           << in.getNumElements() << " to " << out.getNumElements();
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            TransposeOp::Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto in = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if ((int64_t)perm.size() != in.getRank())
+    return emitOptionalError(loc, "perm size differs from rank");
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank())
+      return emitOptionalError(loc, "perm entry out of range");
+    shape.push_back(in.getDimSize(p));
+  }
+  inferred.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  SmallVector<int64_t> sorted(getPerm());
+  llvm::sort(sorted);
+  for (int64_t i = 0, e = sorted.size(); i < e; ++i)
+    if (sorted[i] != i)
+      return emitOpError("perm is not a permutation");
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         ConcatOp::Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "concat needs at least one input");
+  auto first = rankedOf(adaptor.getInputs()[0]);
+  int64_t rank = first.getRank();
+  int64_t axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "concat axis out of range");
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : adaptor.getInputs()) {
+    auto t = rankedOf(v);
+    if (t.getRank() != rank)
+      return emitOptionalError(loc, "concat inputs differ in rank");
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i == axis) {
+        shape[i] = (shape[i] == kDyn || t.getDimSize(i) == kDyn)
+                       ? kDyn
+                       : shape[i] + t.getDimSize(i);
+      } else if (shape[i] == kDyn) {
+        shape[i] = t.getDimSize(i);
+      }
+    }
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  Type elt = getType().getElementType();
+  for (Value v : getInputs())
+    if (rankedOf(v).getElementType() != elt)
+      return emitOpError("inputs differ in element type");
+  return success();
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        SplitOp::Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto in = rankedOf(adaptor.getInput());
+  int64_t axis = normalizeAxis(adaptor.getAxis(), in.getRank());
+  if (axis < 0 || axis >= in.getRank())
+    return emitOptionalError(loc, "split axis out of range");
+  for (int64_t size : adaptor.getSizes()) {
+    SmallVector<int64_t> shape(in.getShape());
+    shape[axis] = size;
+    inferred.push_back(RankedTensorType::get(shape, in.getElementType()));
+  }
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  auto in = getInput().getType();
+  int64_t axis = normalizeAxis(getAxis(), in.getRank());
+  int64_t total = 0;
+  for (int64_t s : getSizes()) {
+    if (s < 0)
+      return emitOpError("split sizes must be static and non-negative");
+    total += s;
+  }
+  if (!in.isDynamicDim(axis) && total != in.getDimSize(axis))
+    return emitOpError("split sizes sum to ")
+           << total << " but the axis has " << in.getDimSize(axis);
+  return success();
+}
+
+/// ONNX Slice clamping for one dim of static size `dim`; returns the count.
+static int64_t sliceCount(int64_t dim, int64_t start, int64_t end,
+                          int64_t step) {
+  if (start < 0)
+    start += dim;
+  if (end < 0)
+    end += dim;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    return end > start ? (end - start + step - 1) / step : 0;
+  }
+  start = std::clamp<int64_t>(start, 0, dim - 1);
+  end = std::clamp<int64_t>(end, -1, dim - 1);
+  return start > end ? (start - end + (-step) - 1) / (-step) : 0;
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        SliceOp::Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto in = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
+                    steps = adaptor.getSteps();
+  int64_t rank = in.getRank();
+  if ((int64_t)starts.size() != rank || (int64_t)ends.size() != rank ||
+      (int64_t)steps.size() != rank)
+    return emitOptionalError(loc, "slice needs one start/end/step per dim");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (steps[i] == 0)
+      return emitOptionalError(loc, "slice step must be non-zero");
+    int64_t dim = in.getDimSize(i);
+    shape.push_back(dim == kDyn ? kDyn
+                                : sliceCount(dim, starts[i], ends[i], steps[i]));
+  }
+  inferred.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() { return success(); }
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         GatherOp::Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto data = rankedOf(adaptor.getData());
+  auto indices = rankedOf(adaptor.getIndices());
+  int64_t axis = normalizeAxis(adaptor.getAxis(), data.getRank());
+  if (axis < 0 || axis >= data.getRank())
+    return emitOptionalError(loc, "gather axis out of range");
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, data.getElementType()));
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  if (!isa<IntegerType>(getIndices().getType().getElementType()))
+    return emitOpError("indices must be integers");
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(getInput().getType().getShape(),
+                             getType().getShape(), shape)) ||
+      failed(verifyCompatibleShape(shape, getType().getShape())))
+    return emitOpError("input does not broadcast to the result shape");
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  if (getData().getType() != getType())
+    return emitOpError("result type must equal the data type");
+  StringRef r = getReduction();
+  if (r != "none" && r != "add" && r != "mul" && r != "max" && r != "min")
+    return emitOpError("unknown reduction '") << r << "'";
+  auto idx = getIndices().getType();
+  if (idx.getRank() < 1 || idx.isDynamicDim(idx.getRank() - 1))
+    return emitOpError("indices need a static last dim");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "llmc/Dialect/LLM/IR/LLMOps.cpp.inc"

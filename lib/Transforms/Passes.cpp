@@ -1,0 +1,2 @@
+//===- Passes.cpp - llmc pass registration anchor -------------------------===//
+#include "llmc/Transforms/Passes.h"

@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Conformance runner over ONNX's backend node tests (Debian libonnx-testdata).
+
+Every test model whose ops are all in llmc's op set is compiled with
+`llmc compile` and run with `llmrun --exec` on each test_data_set_*; outputs
+are compared with the reference output_*.pb (floats: rtol 1e-4, atol 1e-5,
+NaN matches NaN; integers and bools exactly).
+
+Shape-like operands (Reshape's shape, Slice's starts, ...) must be known at
+compile time, as with TensorRT's shape tensors: when a test passes them as
+graph inputs, they are frozen into the plan with `--freeze-input`.
+
+Exit status is non-zero when a test listed in the expected-pass file fails.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DATA = "/usr/include/onnx/backend/test/data/node"
+
+OP_SET = set("""
+Add Sub Mul Div Pow Sqrt Reciprocal Neg Abs Exp Log Cos Sin Tanh Erf Sigmoid
+Relu Gelu Softmax LogSoftmax MatMul Gemm Cast CastLike Reshape Transpose Squeeze
+Unsqueeze Concat Split Slice Gather Shape ConstantOfShape Constant Range Expand
+Where Equal Less Greater LessOrEqual GreaterOrEqual And Or Not Trilu ReduceMean
+ReduceSum ReduceMax Max Min Identity LayerNormalization ScatterND CumSum
+""".split())
+
+# Operand positions that must be compile-time constants, per op type.
+SHAPE_LIKE = {
+    "Reshape": {1}, "Expand": {1}, "Slice": {1, 2, 3, 4}, "Squeeze": {1},
+    "Unsqueeze": {1}, "Split": {1}, "ReduceMean": {1}, "ReduceSum": {1},
+    "ReduceMax": {1}, "Trilu": {1}, "CumSum": {1}, "ConstantOfShape": {0},
+    "Range": {0, 1, 2},
+}
+
+# Element types the plan format and code generator do not handle, with why.
+EXCLUDED_TYPES = {
+    onnx.TensorProto.STRING: "string tensors are not numeric",
+    onnx.TensorProto.COMPLEX64: "complex tensors are out of scope",
+    onnx.TensorProto.COMPLEX128: "complex tensors are out of scope",
+}
+for name in ("FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ"):
+    if hasattr(onnx.TensorProto, name):
+        EXCLUDED_TYPES[getattr(onnx.TensorProto, name)] = "fp8 activations are not supported"
+
+
+def value_types(graph):
+    for vi in list(graph.input) + list(graph.output):
+        if vi.type.HasField("tensor_type"):
+            yield vi.type.tensor_type.elem_type
+        else:
+            yield None  # sequence/optional/map
+
+
+def classify(test_dir):
+    """Returns (eligible, reason, model)."""
+    model = onnx.load(os.path.join(test_dir, "model.onnx"))
+    ops = {(n.domain or "", n.op_type) for n in model.graph.node}
+    foreign = sorted(op for dom, op in ops if dom not in ("", "ai.onnx") or op not in OP_SET)
+    if foreign:
+        return False, "ops outside the op set: " + ",".join(foreign), model
+    for t in value_types(model.graph):
+        if t is None:
+            return False, "excluded: non-tensor graph input/output (sequence/optional)", model
+        if t in EXCLUDED_TYPES:
+            return False, "excluded: " + EXCLUDED_TYPES[t], model
+    for n in model.graph.node:
+        for a in n.attribute:
+            if a.g.node or len(a.graphs):
+                return False, "excluded: subgraph attribute", model
+    return True, "", model
+
+
+def frozen_inputs(model):
+    """Graph input names consumed at a shape-like operand position."""
+    initializers = {i.name for i in model.graph.initializer}
+    graph_inputs = [i.name for i in model.graph.input if i.name not in initializers]
+    frozen = set()
+    for n in model.graph.node:
+        for pos in SHAPE_LIKE.get(n.op_type, ()):
+            if pos < len(n.input) and n.input[pos] in graph_inputs:
+                frozen.add(n.input[pos])
+    return [(i, name) for i, name in enumerate(graph_inputs) if name in frozen], graph_inputs
+
+
+def compare(expected, actual):
+    if expected.shape != actual.shape:
+        return "shape %s, expected %s" % (actual.shape, expected.shape)
+    if expected.dtype != actual.dtype:
+        return "dtype %s, expected %s" % (actual.dtype, expected.dtype)
+    if expected.dtype.kind == "f":
+        e = expected.astype(np.float64)
+        a = actual.astype(np.float64)
+        ok = np.isclose(a, e, rtol=1e-4, atol=1e-5, equal_nan=True)
+        if not ok.all():
+            bad = np.argwhere(~ok)[0]
+            return "mismatch at %s: got %r, expected %r (%d of %d differ)" % (
+                tuple(bad), a[tuple(bad)], e[tuple(bad)], (~ok).sum(), ok.size)
+        return None
+    if not np.array_equal(expected, actual):
+        bad = np.argwhere(expected != actual)[0] if expected.size else ()
+        return "mismatch at %s: got %r, expected %r" % (
+            tuple(bad), actual[tuple(bad)], expected[tuple(bad)])
+    return None
+
+
+def run(cmd, timeout):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace").strip()
+
+
+def run_test(args, name):
+    test_dir = os.path.join(args.data, name)
+    try:
+        eligible, reason, model = classify(test_dir)
+    except Exception as e:  # unreadable test data
+        return name, "SKIP", "cannot load: %s" % e
+    if not eligible:
+        return name, "SKIP", reason
+    frozen, graph_inputs = frozen_inputs(model)
+    frozen_idx = {i for i, _ in frozen}
+    work = tempfile.mkdtemp(prefix="llmc-conf-")
+    try:
+        data_sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
+        plan = None
+        for ds in data_sets:
+            ds_dir = os.path.join(test_dir, ds)
+            if plan is None or frozen:
+                plan = os.path.join(work, ds + ".plan")
+                cmd = [args.llmc, "compile", os.path.join(test_dir, "model.onnx"), "-o", plan]
+                for i, nm in frozen:
+                    cmd += ["--freeze-input", "%s=%s" % (nm, os.path.join(ds_dir, "input_%d.pb" % i))]
+                rc, out = run(cmd, args.timeout)
+                if rc != 0:
+                    return name, "FAIL", "compile: " + out.splitlines()[-1] if out else "compile failed"
+            out_dir = os.path.join(work, ds + ".out")
+            cmd = [args.llmrun, plan, "--exec", "--output-dir", out_dir]
+            for i, nm in enumerate(graph_inputs):
+                path = os.path.join(ds_dir, "input_%d.pb" % i)
+                if i not in frozen_idx and os.path.exists(path):
+                    cmd += ["--input", "%s=%s" % (nm, path)]
+            rc, out = run(cmd, args.timeout)
+            if rc != 0:
+                return name, "FAIL", "run: " + (out.splitlines()[-1] if out else "exit %d" % rc)
+            for k, vi in enumerate(model.graph.output):
+                ref = onnx.TensorProto()
+                with open(os.path.join(ds_dir, "output_%d.pb" % k), "rb") as f:
+                    ref.ParseFromString(f.read())
+                got_path = os.path.join(out_dir, vi.name.replace("/", "_") + ".pb")
+                if not os.path.exists(got_path):
+                    return name, "FAIL", "missing output %s" % vi.name
+                got = onnx.TensorProto()
+                with open(got_path, "rb") as f:
+                    got.ParseFromString(f.read())
+                err = compare(numpy_helper.to_array(ref), numpy_helper.to_array(got))
+                if err:
+                    return name, "FAIL", "%s output %s: %s" % (ds, vi.name, err)
+        return name, "PASS", ""
+    except subprocess.TimeoutExpired:
+        return name, "FAIL", "timeout"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--expected", default=os.path.join(HERE, "expected_pass.txt"))
+    ap.add_argument("--filter", default="", help="regex on test names")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--update", action="store_true",
+                    help="rewrite the expected-pass list with today's passes")
+    ap.add_argument("--quiet", action="store_true", help="print failures and totals only")
+    args = ap.parse_args()
+    if not os.path.isdir(args.data):
+        print("conformance: SKIP: %s not found (install libonnx-testdata)" % args.data)
+        return 0
+    args.llmc = os.path.join(args.build, "bin", "llmc")
+    args.llmrun = os.path.join(args.build, "bin", "llmrun")
+    names = sorted(n for n in os.listdir(args.data) if n.startswith("test_"))
+    if args.filter:
+        names = [n for n in names if re.search(args.filter, n)]
+
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for name, status, detail in pool.map(lambda n: run_test(args, n), names):
+            results[name] = (status, detail)
+            if status != "SKIP" and not (args.quiet and status == "PASS"):
+                print("%-4s %s%s" % (status, name, ("  " + detail) if detail else ""), flush=True)
+
+    passed = sorted(n for n, (s, _) in results.items() if s == "PASS")
+    failed = sorted(n for n, (s, _) in results.items() if s == "FAIL")
+    skipped = [n for n, (s, _) in results.items() if s == "SKIP"]
+    excluded = [n for n in skipped if results[n][1].startswith("excluded")]
+    eligible = len(passed) + len(failed)
+    rate = 100.0 * len(passed) / eligible if eligible else 0.0
+    print("conformance: %d passed, %d failed of %d eligible (%.1f%%); %d outside the op set, %d excluded by type"
+          % (len(passed), len(failed), eligible, rate, len(skipped) - len(excluded), len(excluded)))
+
+    if args.update:
+        with open(args.expected, "w") as f:
+            f.write("# Node tests that must pass (written by run_node_tests.py --update).\n")
+            f.writelines(n + "\n" for n in passed)
+        print("conformance: wrote %d names to %s" % (len(passed), args.expected))
+        return 0
+    expected = []
+    if os.path.exists(args.expected):
+        with open(args.expected) as f:
+            expected = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    regressed = [n for n in expected if n in results and results[n][0] != "PASS"]
+    if regressed:
+        print("conformance: REGRESSION in %d expected-pass tests:" % len(regressed))
+        for n in regressed:
+            print("  %s: %s" % (n, results[n][1]))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
