@@ -10,12 +10,13 @@
 
 using namespace mlir;
 
+// The pass list inside the module anchor (parsePassPipeline into an existing
+// module PassManager takes the inner list).
 static constexpr const char *kCPUPipeline =
-    "builtin.module("
     "llm-lower-to-linalg,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{hoist-static-allocs=true},"
+    "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
@@ -23,7 +24,7 @@ static constexpr const char *kCPUPipeline =
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-    "convert-cf-to-llvm,reconcile-unrealized-casts)";
+    "convert-cf-to-llvm,reconcile-unrealized-casts";
 
 LogicalResult llmc::lowerKernelsToLLVMDialect(ModuleOp kernels,
                                               const CPUCodegenOptions &options) {
