@@ -1,4 +1,4 @@
-// RUN: llmc-opt %s -llm-outline-kernels=max-inline-constant-elements=4 | FileCheck %s
+// RUN: llmc-opt %s -split-input-file -llm-outline-kernels=max-inline-constant-elements=4 | FileCheck %s
 
 // Each op becomes a kernel; small constants are baked in, large ones stay
 // in @main as weights; @main becomes the schedule of calls.
@@ -23,4 +23,17 @@ func.func @main(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
   %1 = llm.mul %0, %c : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>
   %2 = llm.add %1, %w : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
   return %2 : tensor<2x3xf32>
+}
+
+// -----
+
+// Zero-element tensors become empty constants; no kernel touches them.
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: call
+// CHECK: %[[E:.*]] = llm.constant dense<> : tensor<3x0xf32>
+// CHECK: return %[[E]]
+func.func @main(%a: tensor<0x3xf32>) -> tensor<3x0xf32> {
+  %0 = llm.transpose %a {perm = array<i64: 1, 0>} : tensor<0x3xf32> -> tensor<3x0xf32>
+  %1 = llm.neg %0 : tensor<3x0xf32>
+  return %1 : tensor<3x0xf32>
 }

@@ -43,10 +43,16 @@ void llmc::tool::installDiagnosticPrinter(MLIRContext &ctx) {
                                      ? "warning"
                                      : "note";
     std::string where = describe(diag.getLocation());
+    std::string message = diag.str();
+    // Importer messages already name the node ("Reshape 'r': ..."); keep
+    // only the file then.
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      if (message.find("'" + name.getName().str() + "'") != std::string::npos)
+        where = describe(name.getChildLoc());
     llvm::errs() << "llmc: " << severity << ": ";
     if (!where.empty())
       llvm::errs() << where << ": ";
-    llvm::errs() << diag.str();
+    llvm::errs() << message;
     for (Diagnostic &note : diag.getNotes())
       llvm::errs() << " (" << note.str() << ")";
     llvm::errs() << "\n";

@@ -1,4 +1,5 @@
-//===- ONNXImporter.h - ONNX ModelProto -> llm dialect ------------*- C++ -*-===//
+//===- ONNXImporter.h - ONNX ModelProto -> llm dialect ------------*- C++
+//-*-===//
 // Entry point of the ONNX importer: reads a binary ModelProto and produces a
 // module with `func.func @main` made of llm dialect ops.
 //===----------------------------------------------------------------------===//

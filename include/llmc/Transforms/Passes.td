@@ -36,4 +36,16 @@ def LLMLowerToLinalg : Pass<"llm-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMIsolateKernelResults : Pass<"llm-isolate-kernel-results", "mlir::ModuleOp"> {
+  let summary = "Gives every kernel result its own fresh tensor";
+  let description = [{
+    The kernel ABI writes each result into its own caller-provided buffer.
+    A kernel that returns one of its arguments, or the same value twice,
+    would alias buffers; this pass returns a copy (`bufferization.alloc_tensor
+    copy(...)`) instead, so that bufferization can turn every result into an
+    out-parameter.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 #endif

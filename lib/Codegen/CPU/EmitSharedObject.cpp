@@ -122,10 +122,17 @@ llmc::emitCPUSharedObject(ModuleOp llvmDialectModule,
   std::string linker = findLinker();
   if (linker.empty())
     return emitError(loc, "ld.lld not found (install lld-22)");
-  llvm::SmallVector<llvm::StringRef> argv = {linker, "-shared", "--no-undefined-version",
-                                              "-o", soPath, objPath, "-lm", "-lc",
-                                              "-L/lib/x86_64-linux-gnu",
-                                              "-L/usr/lib/x86_64-linux-gnu"};
+  // compiler-rt's builtins provide the f16/bf16 conversions (__extendhfsf2,
+  // __truncsfbf2, ...) that x86-64 lowers to calls; they are linked in so the
+  // runtime needs nothing beyond libc and libm.
+  std::string builtins = LLMC_CLANG_RT_BUILTINS;
+  llvm::SmallVector<llvm::StringRef> argv = {linker, "-shared", "-o", soPath,
+                                              objPath};
+  if (llvm::sys::fs::exists(builtins))
+    argv.push_back(builtins);
+  for (llvm::StringRef arg : {"-L/lib/x86_64-linux-gnu",
+                              "-L/usr/lib/x86_64-linux-gnu", "-lm", "-lc"})
+    argv.push_back(arg);
   std::string linkErr;
   llvm::SmallString<128> logPath(dir);
   logPath += "/link.log";

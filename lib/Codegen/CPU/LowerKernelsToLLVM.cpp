@@ -13,14 +13,14 @@ using namespace mlir;
 // The pass list inside the module anchor (parsePassPipeline into an existing
 // module PassManager takes the inner list).
 static constexpr const char *kCPUPipeline =
-    "llm-lower-to-linalg,canonicalize,cse,"
+    "llm-lower-to-linalg,canonicalize,cse,llm-isolate-kernel-results,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
-    "lower-affine,expand-strided-metadata,convert-scf-to-cf,"
+    "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"

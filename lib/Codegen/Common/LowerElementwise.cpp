@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <cmath>
@@ -98,7 +99,12 @@ static Value emitIntUnary(OpBuilder &b, Location loc, UnaryKind kind, Value x,
   case UnaryKind::Neg:
     return arith::SubIOp::create(b, loc, scalarConstant(b, loc, t, 0), x);
   case UnaryKind::Abs:
-    return isUnsigned ? x : (Value)math::AbsIOp::create(b, loc, x);
+    // max(x, -x) rather than math.absi, which convert-math-to-libm rejects.
+    return isUnsigned ? x
+                      : (Value)arith::MaxSIOp::create(
+                            b, loc, x,
+                            arith::SubIOp::create(
+                                b, loc, scalarConstant(b, loc, t, 0), x));
   case UnaryKind::Relu:
     return isUnsigned ? x
                       : (Value)arith::MaxSIOp::create(
@@ -158,7 +164,9 @@ struct CastPattern : OpConversionPattern<llm::CastOp> {
     auto resultType =
         getTypeConverter()->convertType<RankedTensorType>(op.getType());
     Type from = elementTypeOf(op.getInput()), to = op.getType().getElementType();
-    if (from == to && adaptor.getInput().getType() == resultType) {
+    // iN <-> uiN keeps the bits: nothing to compute once both are signless.
+    if (toSignless(from) == toSignless(to) &&
+        adaptor.getInput().getType() == resultType) {
       rewriter.replaceOp(op, adaptor.getInput());
       return success();
     }

@@ -46,6 +46,12 @@ mlir::Value emitBinary(mlir::OpBuilder &b, mlir::Location loc, BinaryKind kind,
                        mlir::Value l, mlir::Value r, mlir::Type lt,
                        mlir::Type rt);
 
+/// Takes int64_t on purpose: I64Attr getters return uint64_t, on which a
+/// `< 0` test is always false.
+inline int64_t normalizeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
 //===-- Shapes and linalg builders ----------------------------------------===//
 
 /// Sizes of `tensor`, static as attributes and dynamic as tensor.dim.

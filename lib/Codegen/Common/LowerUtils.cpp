@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 using namespace mlir;
 
@@ -46,6 +47,14 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
                                  scalarConstant(b, loc, toSignless(from), 0));
   }
   if (fromF && toF) {
+    // f16/bf16 <-> f64 go through f32 like ONNX Runtime's conversions; this
+    // also keeps backends to the f32 <-> f16/bf16 conversions (the ones
+    // arith-expand and the f16 compiler-rt/libgcc helpers provide).
+    unsigned wf = fromF.getWidth(), wt = toF.getWidth();
+    if ((wf < 32 && wt > 32) || (wf > 32 && wt < 32)) {
+      Value mid = convertScalar(b, loc, v, from, b.getF32Type());
+      return convertScalar(b, loc, mid, b.getF32Type(), to);
+    }
     if (fromF.getWidth() < toF.getWidth())
       return arith::ExtFOp::create(b, loc, dst, v);
     if (fromF.getWidth() > toF.getWidth())
@@ -199,8 +208,9 @@ Value emitBinary(OpBuilder &b, Location loc, BinaryKind kind, Value l, Value r,
     // Integer powers via f64 like ONNX Runtime (std::pow then a cast);
     // exact for every result that fits the 53-bit mantissa.
     Type f64 = b.getF64Type();
-    Value p = math::PowFOp::create(b, loc, convertScalar(b, loc, l, lt, f64),
-                                   convertScalar(b, loc, r, rt, f64));
+    Value base = convertScalar(b, loc, l, lt, f64);
+    Value exp = convertScalar(b, loc, r, rt, f64);
+    Value p = math::PowFOp::create(b, loc, base, exp);
     return convertScalar(b, loc, p, f64, lt);
   }
   if (isa<FloatType>(lt)) {
@@ -371,21 +381,32 @@ Value buildStaticReshape(OpBuilder &b, Location loc, Value input,
   auto inType = cast<RankedTensorType>(input.getType());
   if (inType.getShape() == type.getShape())
     return input;
+  if (type.getNumElements() == 0) // Nothing to move; any reassociation of
+    return createEmpty(b, loc, type); // zero-size dims is arbitrary.
   if (inType.getRank() == 0)
     return tensor::ExpandShapeOp::create(b, loc, type, input,
                                          ArrayRef<ReassociationIndices>{});
   if (type.getRank() == 0)
     return tensor::CollapseShapeOp::create(b, loc, type, input,
                                            ArrayRef<ReassociationIndices>{});
+  // A single collapse or expand when the dims group up; the bufferizer
+  // turns either into a view.
+  if (inType.getRank() != type.getRank()) {
+    if (auto groups = getReassociationIndicesForReshape(inType, type)) {
+      if (inType.getRank() > type.getRank())
+        return tensor::CollapseShapeOp::create(b, loc, type, input, *groups);
+      return tensor::ExpandShapeOp::create(b, loc, type, input, *groups);
+    }
+  }
   Value flat = input;
   if (inType.getRank() != 1) {
-    ReassociationIndices all(llvm::seq<int64_t>(0, inType.getRank()));
+    auto all = llvm::to_vector<2>(llvm::seq<int64_t>(0, inType.getRank()));
     flat = tensor::CollapseShapeOp::create(b, loc, input,
                                            ArrayRef<ReassociationIndices>{all});
   }
   if (type.getRank() == 1)
     return flat;
-  ReassociationIndices all(llvm::seq<int64_t>(0, type.getRank()));
+  auto all = llvm::to_vector<2>(llvm::seq<int64_t>(0, type.getRank()));
   return tensor::ExpandShapeOp::create(b, loc, type, flat,
                                        ArrayRef<ReassociationIndices>{all});
 }

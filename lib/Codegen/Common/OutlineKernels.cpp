@@ -9,6 +9,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_LLMOUTLINEKERNELS
@@ -39,6 +40,7 @@ struct OutlineKernelsPass
       module.emitError("expected a graph function named @main");
       return signalPassFailure();
     }
+    replaceEmptyTensors(main);
     SymbolTable symbols(module);
     unsigned counter = 0;
     SmallVector<Operation *> ops;
@@ -57,6 +59,37 @@ struct OutlineKernelsPass
     for (Operation &op : llvm::make_early_inc_range(main.getBody().front()))
       if (isa<llm::ConstantOp>(op) && op.use_empty())
         op.erase();
+  }
+
+  /// Zero-element tensors carry no data: they become empty constants, and the
+  /// ops that only produce them disappear, so no kernel sees a 0-sized buffer.
+  void replaceEmptyTensors(func::FuncOp main) {
+    auto isEmpty = [](Value v) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      return type && type.hasStaticShape() && type.getNumElements() == 0;
+    };
+    Block &body = main.getBody().front();
+    OpBuilder builder(&body, body.begin());
+    auto replace = [&](Value v) {
+      if (!isEmpty(v) || v.use_empty() || v.getDefiningOp<llm::ConstantOp>())
+        return;
+      auto type = cast<RankedTensorType>(v.getType());
+      auto empty = llm::ConstantOp::create(
+          builder, v.getLoc(),
+          cast<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef<Attribute>{})));
+      v.replaceAllUsesWith(empty);
+    };
+    for (BlockArgument arg : body.getArguments())
+      replace(arg);
+    for (Operation &op : body.without_terminator())
+      for (Value result : op.getResults())
+        replace(result);
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (op->use_empty() && isPure(op))
+        op->erase();
   }
 
   void outline(Operation *op, SymbolTable &symbols, unsigned index) {

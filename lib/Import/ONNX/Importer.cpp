@@ -18,10 +18,12 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Path.h"
 
+#include <map>
 #include <vector>
 
 using namespace mlir;
@@ -56,9 +58,12 @@ private:
   LogicalResult checkSupportedOps();
   FailureOr<InputSignature> inputSignature(const onnx::ValueInfoProto &info);
   LogicalResult checkOptionNames();
-  FailureOr<ElementsAttr> loadFrozenInput(const InputSignature &sig,
+  FailureOr<ElementsAttr> loadFrozenInput(const onnx::ValueInfoProto &info,
                                           const std::string &file);
-  FailureOr<Value> lookup(const std::string &name, Location useLoc);
+  /// The value named `name` (materializing initializers); errors at `useLoc`
+  /// start with `prefix`.
+  FailureOr<Value> lookup(const std::string &name, Location useLoc,
+                          StringRef prefix = "");
   LogicalResult importNode(const onnx::NodeProto &node, int index);
   LogicalResult checkOutputType(const onnx::ValueInfoProto &info, Value v);
   std::string nodeName(const onnx::NodeProto &node, int index) const {
@@ -107,7 +112,8 @@ LogicalResult GraphImporter::checkSupportedOps() {
     std::string opType, domain;
     SmallVector<std::string> nodes;
   };
-  llvm::MapVector<std::pair<std::string, std::string>, Unsupported> found;
+  using Key = std::pair<std::string, std::string>;
+  llvm::MapVector<Key, Unsupported, std::map<Key, unsigned>> found;
   for (int i = 0, e = graph.node_size(); i < e; ++i) {
     const onnx::NodeProto &node = graph.node(i);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
@@ -146,7 +152,7 @@ FailureOr<InputSignature>
 GraphImporter::inputSignature(const onnx::ValueInfoProto &info) {
   InputSignature sig;
   sig.name = info.name();
-  Location loc = namedLoc(info.name(), 0);
+  Location loc = fileLoc;
   if (!info.type().has_tensor_type())
     return emitError(loc) << "graph input '" << info.name()
                           << "' is not a tensor (sequence, map and optional "
@@ -183,10 +189,9 @@ GraphImporter::inputSignature(const onnx::ValueInfoProto &info) {
       if (override[i] < 0)
         continue; // keep the declared dim
       if (!ShapedType::isDynamic(shape[i]) && shape[i] != override[i])
-        return emitError(loc)
-               << "input shape override for '" << info.name() << "' sets dim "
-               << i << " to " << override[i] << " but the model declares "
-               << shape[i];
+        return emitError(loc) << "input shape override for '" << info.name()
+                              << "' sets dim " << i << " to " << override[i]
+                              << " but the model declares " << shape[i];
       shape[i] = override[i];
       sig.dimNames[i] = "";
     }
@@ -214,47 +219,68 @@ LogicalResult GraphImporter::checkOptionNames() {
 }
 
 FailureOr<ElementsAttr>
-GraphImporter::loadFrozenInput(const InputSignature &sig,
+GraphImporter::loadFrozenInput(const onnx::ValueInfoProto &info,
                                const std::string &file) {
-  std::string what = "frozen input '" + sig.name + "'";
+  std::string what = "frozen input '" + info.name() + "'";
   std::unique_ptr<onnx::TensorProto> tensor = loadTensorFile(&ctx, file, what);
   if (!tensor)
     return failure();
   std::string tensorDir = llvm::sys::path::parent_path(file).str();
-  Location loc = namedLoc(sig.name, 0);
   FailureOr<ElementsAttr> attr =
-      convertTensor(&ctx, *tensor, tensorDir.empty() ? "." : tensorDir, loc,
-                    what + " ('" + file + "')");
+      convertTensor(&ctx, *tensor, tensorDir.empty() ? "." : tensorDir, fileLoc,
+                    what + " ('" + file + "')", info.name());
   if (failed(attr))
     return failure();
+  // The tensor must match what the model declares (as far as it declares).
   auto type = cast<RankedTensorType>(attr->getShapedType());
-  if (type.getElementType() != sig.type.getElementType() ||
-      failed(verifyCompatibleShape(type.getShape(), sig.type.getShape())))
-    return emitError(loc) << what << " from '" << file << "' has type " << type
-                          << " but the model declares " << sig.type;
+  const onnx::TypeProto::Tensor &declared = info.type().tensor_type();
+  Type declaredElt = convertDataType(&ctx, declared.elem_type());
+  bool ok = info.type().has_tensor_type() &&
+            (declared.elem_type() == onnx::TensorProto::UNDEFINED ||
+             declaredElt == type.getElementType());
+  SmallVector<int64_t> declaredDims;
+  for (const onnx::TensorShapeProto::Dimension &dim : declared.shape().dim())
+    declaredDims.push_back(dim.has_dim_value() && dim.dim_value() >= 0
+                               ? dim.dim_value()
+                               : ShapedType::kDynamic);
+  if (declared.has_shape() &&
+      failed(verifyCompatibleShape(declaredDims, type.getShape())))
+    ok = false;
+  if (!ok) {
+    InFlightDiagnostic diag = emitError(fileLoc)
+                              << what << " from '" << file << "' has type "
+                              << type << " but the model declares ";
+    if (declaredElt && declared.has_shape())
+      diag << RankedTensorType::get(declaredDims, declaredElt);
+    else if (declaredElt)
+      diag << "element type " << declaredElt;
+    else
+      diag << "element type " << dataTypeName(declared.elem_type());
+    return failure();
+  }
   return attr;
 }
 
-FailureOr<Value> GraphImporter::lookup(const std::string &name,
-                                       Location useLoc) {
+FailureOr<Value> GraphImporter::lookup(const std::string &name, Location useLoc,
+                                       StringRef prefix) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;
   auto init = initializers.find(name);
   if (init != initializers.end()) {
-    Location loc = namedLoc(name, 0);
+    // Errors are file-level (the constant op itself carries the name).
     FailureOr<ElementsAttr> attr = convertTensor(
-        &ctx, *init->second, baseDir, loc, "initializer '" + name + "'");
+        &ctx, *init->second, baseDir, fileLoc, "initializer '" + name + "'");
     if (failed(attr))
       return failure();
-    Value v = llmc::llm::ConstantOp::create(builder, loc, *attr);
+    Value v = llmc::llm::ConstantOp::create(builder, namedLoc(name, 0), *attr);
     values[name] = v;
     return v;
   }
   if (sparseInitializers.contains(name))
-    return emitError(useLoc) << "'" << name
+    return emitError(useLoc) << prefix << "'" << name
                              << "' is a sparse initializer (unsupported)";
-  return emitError(useLoc) << "'" << name
+  return emitError(useLoc) << prefix << "'" << name
                            << "' is not produced by an earlier node, a graph "
                               "input or an initializer";
 }
@@ -271,7 +297,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
       inputs.push_back(nullptr);
       continue;
     }
-    FailureOr<Value> v = lookup(input, loc);
+    FailureOr<Value> v = lookup(input, loc, prefix);
     if (failed(v))
       return failure();
     inputs.push_back(*v);
@@ -312,9 +338,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (node.output(i).empty())
       continue;
     if (i >= (int)outputs.size() || !outputs[i])
-      return emitError(loc) << prefix << "output " << i << " ('"
-                            << node.output(i)
-                            << "') is not supported by the importer";
+      return emitError(loc)
+             << prefix << "output " << i << " ('" << node.output(i)
+             << "') is not supported by the importer";
     values[node.output(i)] = outputs[i];
   }
   return success();
@@ -330,9 +356,9 @@ LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &info,
   if (declared.elem_type() != onnx::TensorProto::UNDEFINED) {
     Type elt = convertDataType(&ctx, declared.elem_type());
     if (elt && elt != type.getElementType())
-      return emitError(loc) << "graph output '" << info.name()
-                            << "' has element type " << type.getElementType()
-                            << " but the model declares " << elt;
+      return emitError(loc)
+             << "graph output '" << info.name() << "' has element type "
+             << type.getElementType() << " but the model declares " << elt;
   }
   if (!declared.has_shape())
     return success();
@@ -344,15 +370,15 @@ LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &info,
     const onnx::TensorShapeProto::Dimension &dim = declared.shape().dim(i);
     if (dim.has_dim_value() && dim.dim_value() >= 0 && !type.isDynamicDim(i) &&
         type.getDimSize(i) != dim.dim_value())
-      return emitError(loc) << "graph output '" << info.name() << "' has type "
-                            << type << " but the model declares dim " << i
-                            << " = " << dim.dim_value();
+      return emitError(loc)
+             << "graph output '" << info.name() << "' has type " << type
+             << " but the model declares dim " << i << " = " << dim.dim_value();
   }
   return success();
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run() {
-  if (failed(readOpset()) || failed(checkSupportedOps()))
+  if (failed(checkSupportedOps()) || failed(readOpset()))
     return nullptr;
 
   for (const onnx::TensorProto &init : graph.initializer())
@@ -364,21 +390,21 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   // Signature: graph inputs that are neither initializers nor frozen.
   SmallVector<InputSignature> args;
-  SmallVector<std::pair<InputSignature, ElementsAttr>> frozen;
+  SmallVector<std::pair<std::string, ElementsAttr>> frozen;
   for (const onnx::ValueInfoProto &info : graph.input()) {
     if (initializers.count(info.name()))
       continue;
+    auto frozenIt = options.frozenInputs.find(info.name());
+    if (frozenIt != options.frozenInputs.end()) {
+      FailureOr<ElementsAttr> attr = loadFrozenInput(info, frozenIt->second);
+      if (failed(attr))
+        return nullptr;
+      frozen.push_back({info.name(), *attr});
+      continue;
+    }
     FailureOr<InputSignature> sig = inputSignature(info);
     if (failed(sig))
       return nullptr;
-    auto frozenIt = options.frozenInputs.find(info.name());
-    if (frozenIt != options.frozenInputs.end()) {
-      FailureOr<ElementsAttr> attr = loadFrozenInput(*sig, frozenIt->second);
-      if (failed(attr))
-        return nullptr;
-      frozen.push_back({*sig, *attr});
-      continue;
-    }
     args.push_back(std::move(*sig));
   }
 
@@ -402,7 +428,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     Value arg = entry->addArgument(sig.type, namedLoc(sig.name, 0));
     values[sig.name] = arg;
     func.setArgAttr(i, "llm.name", builder.getStringAttr(sig.name));
-    if (llvm::any_of(sig.dimNames, [](const std::string &s) { return !s.empty(); }) ||
+    if (llvm::any_of(sig.dimNames,
+                     [](const std::string &s) { return !s.empty(); }) ||
         !sig.type.hasStaticShape()) {
       SmallVector<Attribute> names;
       for (const std::string &s : sig.dimNames)
@@ -411,9 +438,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     }
   }
   builder.setInsertionPointToEnd(entry);
-  for (auto &[sig, attr] : frozen)
-    values[sig.name] =
-        llmc::llm::ConstantOp::create(builder, namedLoc(sig.name, 0), attr);
+  for (auto &[name, attr] : frozen)
+    values[name] =
+        llmc::llm::ConstantOp::create(builder, namedLoc(name, 0), attr);
 
   for (int i = 0, e = graph.node_size(); i < e; ++i)
     if (failed(importNode(graph.node(i), i)))
@@ -422,13 +449,18 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
   for (const onnx::ValueInfoProto &output : graph.output()) {
-    FailureOr<Value> v = lookup(output.name(), fileLoc);
+    FailureOr<Value> v = lookup(output.name(), fileLoc, "graph output: ");
     if (failed(v) || failed(checkOutputType(output, *v)))
       return nullptr;
     results.push_back(*v);
     resultTypes.push_back(v->getType());
   }
   func::ReturnOp::create(builder, fileLoc, results);
+  // Shape computations and constants folded away leave dead ops behind; the
+  // body is straight-line code, so one reverse sweep removes them all.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*entry)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
   func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "llm.name", builder.getStringAttr(output.name()));

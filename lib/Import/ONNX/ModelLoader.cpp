@@ -13,25 +13,27 @@ using namespace mlir;
 
 namespace llmc::onnx_import {
 
+/// Opens `path`; errors read "cannot open <noun> '<path>'<context>: why".
 static std::unique_ptr<llvm::MemoryBuffer>
-openFile(MLIRContext *ctx, StringRef path, StringRef what) {
+openFile(MLIRContext *ctx, StringRef path, StringRef noun, StringRef context) {
   if (llvm::sys::fs::is_directory(path)) {
-    emitError(UnknownLoc::get(ctx))
-        << "cannot open " << what << " '" << path << "': it is a directory";
+    emitError(UnknownLoc::get(ctx)) << "cannot open " << noun << " '" << path
+                                    << "'" << context << ": it is a directory";
     return nullptr;
   }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
-    emitError(UnknownLoc::get(ctx)) << "cannot open " << what << " '" << path
-                                    << "': " << buffer.getError().message();
+    emitError(UnknownLoc::get(ctx))
+        << "cannot open " << noun << " '" << path << "'" << context << ": "
+        << buffer.getError().message();
     return nullptr;
   }
   if ((*buffer)->getBufferSize() >
       static_cast<size_t>(std::numeric_limits<int>::max())) {
     emitError(UnknownLoc::get(ctx))
-        << what << " '" << path
-        << "' is larger than 2 GiB; store the weights as external data";
+        << noun << " '" << path << "'" << context
+        << " is larger than 2 GiB; store the weights as external data";
     return nullptr;
   }
   return std::move(*buffer);
@@ -39,23 +41,26 @@ openFile(MLIRContext *ctx, StringRef path, StringRef what) {
 
 std::unique_ptr<onnx::ModelProto> loadModel(MLIRContext *ctx, StringRef path) {
   std::unique_ptr<llvm::MemoryBuffer> buffer =
-      openFile(ctx, path, "ONNX model");
+      openFile(ctx, path, "ONNX model", "");
   if (!buffer)
     return nullptr;
   auto model = std::make_unique<onnx::ModelProto>();
-  // An empty buffer parses as an empty ModelProto; treat it like garbage.
-  if (buffer->getBufferSize() == 0 ||
-      !model->ParseFromArray(buffer->getBufferStart(),
-                             static_cast<int>(buffer->getBufferSize()))) {
+  // An empty buffer parses as an empty ModelProto, and text often parses as
+  // a message made only of unknown fields: treat both like garbage.
+  bool parsed =
+      buffer->getBufferSize() != 0 &&
+      model->ParseFromArray(buffer->getBufferStart(),
+                            static_cast<int>(buffer->getBufferSize()));
+  if (!parsed || (!model->has_graph() && !model->unknown_fields().empty())) {
     emitError(UnknownLoc::get(ctx))
         << "failed to parse ONNX model '" << path
         << "': the file is truncated or not an ONNX ModelProto";
     return nullptr;
   }
   if (!model->has_graph()) {
-    emitError(UnknownLoc::get(ctx))
-        << "ONNX model '" << path
-        << "' has no graph (the file is not an ONNX ModelProto, or an empty one)";
+    emitError(UnknownLoc::get(ctx)) << "ONNX model '" << path
+                                    << "' has no graph (the file is not an "
+                                       "ONNX ModelProto, or an empty one)";
     return nullptr;
   }
   return model;
@@ -63,15 +68,19 @@ std::unique_ptr<onnx::ModelProto> loadModel(MLIRContext *ctx, StringRef path) {
 
 std::unique_ptr<onnx::TensorProto>
 loadTensorFile(MLIRContext *ctx, StringRef path, StringRef what) {
-  std::unique_ptr<llvm::MemoryBuffer> buffer = openFile(ctx, path, what);
+  std::string context = (" (" + what + ")").str();
+  std::unique_ptr<llvm::MemoryBuffer> buffer =
+      openFile(ctx, path, "tensor file", context);
   if (!buffer)
     return nullptr;
   auto tensor = std::make_unique<onnx::TensorProto>();
-  if (!tensor->ParseFromArray(buffer->getBufferStart(),
-                              static_cast<int>(buffer->getBufferSize()))) {
+  bool parsed = tensor->ParseFromArray(
+      buffer->getBufferStart(), static_cast<int>(buffer->getBufferSize()));
+  if (!parsed || (tensor->data_type() == onnx::TensorProto::UNDEFINED &&
+                  !tensor->unknown_fields().empty())) {
     emitError(UnknownLoc::get(ctx))
-        << "failed to parse " << what << " '" << path
-        << "': the file is truncated or not an ONNX TensorProto";
+        << "failed to parse tensor file '" << path << "'" << context
+        << ": the file is truncated or not an ONNX TensorProto";
     return nullptr;
   }
   return tensor;
@@ -100,9 +109,9 @@ readExternalData(const onnx::TensorProto &tensor, StringRef baseDir,
     } else if (key == "offset" || key == "length") {
       uint64_t parsed;
       if (StringRef(value).getAsInteger(10, parsed)) {
-        return emitError(loc) << "tensor '" << tensor.name()
-                              << "': external data key '" << key
-                              << "' has a non-numeric value '" << value << "'";
+        return emitError(loc)
+               << "tensor '" << tensor.name() << "': external data key '" << key
+               << "' has a non-numeric value '" << value << "'";
       }
       if (key == "offset")
         offset = parsed;
@@ -115,10 +124,10 @@ readExternalData(const onnx::TensorProto &tensor, StringRef baseDir,
                           << "': external data has no 'location' key";
 
   // Lexical checks first: no absolute paths, no `..` anywhere.
-  bool hasDotDot = llvm::any_of(
-      llvm::make_range(llvm::sys::path::begin(location),
-                       llvm::sys::path::end(location)),
-      [](StringRef component) { return component == ".."; });
+  bool hasDotDot =
+      llvm::any_of(llvm::make_range(llvm::sys::path::begin(location),
+                                    llvm::sys::path::end(location)),
+                   [](StringRef component) { return component == ".."; });
   if (llvm::sys::path::is_absolute(location) ||
       llvm::sys::path::has_root_name(location) || hasDotDot ||
       StringRef(location).starts_with("~"))
@@ -171,7 +180,8 @@ readExternalData(const onnx::TensorProto &tensor, StringRef baseDir,
   if (expectedBytes == 0)
     return llvm::MemoryBuffer::getMemBuffer("", tensor.name(), false);
 
-  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, expectedBytes, offset);
+  auto buffer =
+      llvm::MemoryBuffer::getFileSlice(realFile, expectedBytes, offset);
   if (!buffer)
     return emitError(loc) << "tensor '" << tensor.name()
                           << "': cannot read external data file '" << path

@@ -136,6 +136,24 @@ FailureOr<SmallVector<Value>> NodeContext::finish(OperationState &state) {
   return SmallVector<Value>(op->getResults());
 }
 
+int64_t shapeProduct(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (ShapedType::isDynamic(d))
+      return ShapedType::kDynamic;
+    p *= d;
+  }
+  return p;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") +
+         (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
+  return s + "]";
+}
+
 FailureOr<int64_t> normalizeAxis(NodeContext &n, int64_t axis, int64_t rank,
                                  StringRef what) {
   if (axis < -rank || axis >= rank)
@@ -149,6 +167,7 @@ const OpImporterMap &getOpImporters() {
     OpImporterMap m;
     registerElementwiseImporters(m);
     registerShapeImporters(m);
+    registerConstantImporters(m);
     registerMathImporters(m);
     return m;
   }();

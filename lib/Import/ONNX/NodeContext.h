@@ -45,7 +45,9 @@ public:
   /// True when input `i` is listed and not the empty name.
   bool hasInput(unsigned i) const { return i < inputs.size() && inputs[i]; }
   /// The value of input `i`, null when absent.
-  mlir::Value input(unsigned i) const { return hasInput(i) ? inputs[i] : nullptr; }
+  mlir::Value input(unsigned i) const {
+    return hasInput(i) ? inputs[i] : nullptr;
+  }
   mlir::RankedTensorType inputType(unsigned i) const {
     return llvm::cast<mlir::RankedTensorType>(inputs[i].getType());
   }
@@ -59,7 +61,8 @@ public:
   int64_t intAttr(llvm::StringRef name, int64_t dflt) const;
   float floatAttr(llvm::StringRef name, float dflt) const;
   std::string stringAttr(llvm::StringRef name, llvm::StringRef dflt) const;
-  std::optional<llvm::SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
+  std::optional<llvm::SmallVector<int64_t>>
+  intsAttr(llvm::StringRef name) const;
 
   //===-- Constant inputs -------------------------------------------------===//
   /// The constant value of input `i`; emits the "must be a compile-time
@@ -82,6 +85,13 @@ public:
     outputs[i] = v;
   }
   const llvm::SmallVector<mlir::Value> &getOutputs() const { return outputs; }
+  /// Sets output 0 to `v` unless creating it failed.
+  mlir::LogicalResult setResult(mlir::FailureOr<mlir::Value> v) {
+    if (failed(v))
+      return mlir::failure();
+    setOutput(0, *v);
+    return mlir::success();
+  }
 
   //===-- Diagnostics -----------------------------------------------------===//
   /// An error at the node's location. The importer prefixes the message with
@@ -174,14 +184,22 @@ using OpImporterMap = llvm::StringMap<OpImporter>;
 /// Registration of the per-family importers (default ONNX domain).
 void registerElementwiseImporters(OpImporterMap &map);
 void registerShapeImporters(OpImporterMap &map);
+void registerConstantImporters(OpImporterMap &map);
 void registerMathImporters(OpImporterMap &map);
 
 /// All importers, keyed by op_type.
 const OpImporterMap &getOpImporters();
 
+/// Product of `dims`; ShapedType::kDynamic when one of them is dynamic.
+int64_t shapeProduct(llvm::ArrayRef<int64_t> dims);
+
+/// "[2, ?, -1]" for messages.
+std::string shapeString(llvm::ArrayRef<int64_t> shape);
+
 /// Normalizes `axis` into [0, rank); emits an error at the node otherwise.
 mlir::FailureOr<int64_t> normalizeAxis(NodeContext &n, int64_t axis,
-                                       int64_t rank, llvm::StringRef what = "axis");
+                                       int64_t rank,
+                                       llvm::StringRef what = "axis");
 
 } // namespace llmc::onnx_import
 

@@ -8,6 +8,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cstring>
 
@@ -54,10 +55,9 @@ Type convertDataType(MLIRContext *ctx, int32_t dataType) {
 
 std::string dataTypeName(int32_t dataType) {
   // Names of types this protobuf version does not know (FLOAT8*, INT4, ...).
-  static const char *const newer[] = {"FLOAT8E4M3FN", "FLOAT8E4M3FNUZ",
-                                      "FLOAT8E5M2",   "FLOAT8E5M2FNUZ",
-                                      "UINT4",        "INT4",
-                                      "FLOAT4E2M1"};
+  static const char *const newer[] = {
+      "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",        "INT4",           "FLOAT4E2M1"};
   if (onnx::TensorProto::DataType_IsValid(dataType))
     return onnx::TensorProto::DataType_Name(
         static_cast<onnx::TensorProto::DataType>(dataType));
@@ -105,8 +105,8 @@ ElementsAttr makeElementsAttr(RankedTensorType type, ArrayRef<char> bytes,
     return DenseElementsAttr::getFromRawBuffer(type, bytes);
   }
   size_t align = std::max<size_t>(storageBytes(elt), 1);
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, std::max<size_t>(align, 8));
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      bytes, std::max<size_t>(align, 8));
   return DenseResourceElementsAttr::get(type, resourceName(name),
                                         std::move(blob));
 }
@@ -151,7 +151,8 @@ FailureOr<ElementsAttr> convertTensor(MLIRContext *ctx,
     if (d < 0)
       return emitError(loc) << what << " has a negative dim " << d;
     shape.push_back(d);
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n) || n > (int64_t(1) << 40))
+      return emitError(loc) << what << " is too large";
   }
   auto type = RankedTensorType::get(shape, elt);
   int64_t width = storageBytes(elt);
@@ -312,8 +313,8 @@ std::optional<SmallVector<double>> getFloatValues(ElementsAttr attr) {
   for (int64_t i = 0; i < n; ++i) {
     uint64_t bits = 0;
     std::memcpy(&bits, bytes->data() + i * width, width);
-    out.push_back(toDouble(
-        APFloat(floatType.getFloatSemantics(), APInt(floatType.getWidth(), bits))));
+    out.push_back(toDouble(APFloat(floatType.getFloatSemantics(),
+                                   APInt(floatType.getWidth(), bits))));
   }
   return out;
 }

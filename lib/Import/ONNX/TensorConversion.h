@@ -44,8 +44,8 @@ mlir::ElementsAttr makeElementsAttr(mlir::RankedTensorType type,
 /// resource blob when the tensor itself has no name.
 mlir::FailureOr<mlir::ElementsAttr>
 convertTensor(mlir::MLIRContext *ctx, const onnx::TensorProto &tensor,
-              llvm::StringRef baseDir, mlir::Location loc,
-              llvm::StringRef what, llvm::StringRef nameHint = "");
+              llvm::StringRef baseDir, mlir::Location loc, llvm::StringRef what,
+              llvm::StringRef nameHint = "");
 
 /// An ElementsAttr of `type` (integer element type) holding `values`
 /// (truncated to the element width).
@@ -61,8 +61,7 @@ mlir::ElementsAttr makeFloatElements(mlir::RankedTensorType type,
 
 /// The values of an integer (or bool) constant, sign-extended (zero-extended
 /// for unsigned types); nullopt for non-integer or unreadable attributes.
-std::optional<llvm::SmallVector<int64_t>>
-getIntValues(mlir::ElementsAttr attr);
+std::optional<llvm::SmallVector<int64_t>> getIntValues(mlir::ElementsAttr attr);
 
 /// The values of a float or integer constant as doubles.
 std::optional<llvm::SmallVector<double>>

@@ -285,6 +285,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
     return {};
   int64_t dim = in.getNumElements();
   int64_t start = getStarts()[0], step = getSteps()[0];
+  if (dim == 0 || getType().getDimSize(0) == 0)
+    return {};
   if (start < 0)
     start += dim;
   start = step > 0 ? std::clamp<int64_t>(start, 0, dim)

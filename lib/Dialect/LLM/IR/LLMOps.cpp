@@ -411,6 +411,8 @@ LogicalResult SplitOp::verify() {
 /// ONNX Slice clamping for one dim of static size `dim`; returns the count.
 static int64_t sliceCount(int64_t dim, int64_t start, int64_t end,
                           int64_t step) {
+  if (dim == 0)
+    return 0;
   if (start < 0)
     start += dim;
   if (end < 0)
@@ -420,6 +422,8 @@ static int64_t sliceCount(int64_t dim, int64_t start, int64_t end,
     end = std::clamp<int64_t>(end, 0, dim);
     return end > start ? (end - start + step - 1) / step : 0;
   }
+  if (dim == 0) // The clamp range below would be empty.
+    return 0;
   start = std::clamp<int64_t>(start, 0, dim - 1);
   end = std::clamp<int64_t>(end, -1, dim - 1);
   return start > end ? (start - end + (-step) - 1) / (-step) : 0;
