@@ -102,7 +102,7 @@ llmc::emitCPUSharedObject(ModuleOp llvmDialectModule,
     return emitError(loc, "cannot create a temporary directory");
   std::string objPath = (dir + "/kernels.o").str();
   std::string soPath = (dir + "/kernels.so").str();
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(objPath);
     llvm::sys::fs::remove(soPath);
     llvm::sys::fs::remove(dir);
