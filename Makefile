@@ -8,6 +8,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_DIR=/usr/lib/ll
 
 setup:
 	@bash scripts/setup.sh
+	@bash scripts/setup_ort.sh
 
 $(BUILD)/build.ninja:
 	@bash scripts/setup.sh
@@ -15,13 +16,16 @@ $(BUILD)/build.ninja:
 
 configure: $(BUILD)/build.ninja
 
-build: setup configure
+build: configure
+	@bash scripts/setup.sh
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	@bash scripts/setup_ort.sh
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
 conformance: build
+	@bash scripts/setup_ort.sh
 	/usr/bin/python3 test/conformance/run_node_tests.py --build $(BUILD)
 
 run: build
