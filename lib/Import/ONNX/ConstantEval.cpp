@@ -11,23 +11,6 @@ using namespace mlir;
 
 namespace llmc::onnx_import {
 
-/// Row-major index into a tensor of `shape` broadcast to `outShape`.
-static int64_t broadcastIndex(ArrayRef<int64_t> outShape, int64_t flat,
-                              ArrayRef<int64_t> shape) {
-  int64_t index = 0, stride = 1;
-  int64_t offset = outShape.size() - shape.size();
-  for (int64_t d = outShape.size() - 1; d >= 0; --d) {
-    int64_t coord = flat % outShape[d];
-    flat /= outShape[d];
-    if (d >= offset) {
-      int64_t s = shape[d - offset];
-      index += (s == 1 ? 0 : coord) * stride;
-      stride *= s;
-    }
-  }
-  return index;
-}
-
 DenseElementsAttr
 evalBroadcastTo(ArrayRef<Value> operands, RankedTensorType resultType,
                 function_ref<Attribute(ArrayRef<Attribute>)> fn) {
@@ -49,7 +32,7 @@ evalBroadcastTo(ArrayRef<Value> operands, RankedTensorType resultType,
   SmallVector<Attribute> args(operands.size());
   for (int64_t i = 0, e = resultType.getNumElements(); i < e; ++i) {
     for (size_t k = 0; k < operands.size(); ++k)
-      args[k] = values[k][broadcastIndex(outShape, i, shapes[k])];
+      args[k] = values[k][llm::broadcastIndex(outShape, i, shapes[k])];
     Attribute r = fn(args);
     if (!r)
       return {};

@@ -21,23 +21,6 @@ static DenseElementsAttr foldable(Attribute attr) {
   return dense;
 }
 
-/// Row-major index of `outIndex` broadcast into a tensor of `shape`.
-static int64_t broadcastIndex(ArrayRef<int64_t> outShape, int64_t flat,
-                              ArrayRef<int64_t> shape) {
-  int64_t index = 0, stride = 1;
-  int64_t offset = outShape.size() - shape.size();
-  for (int64_t d = outShape.size() - 1; d >= 0; --d) {
-    int64_t coord = flat % outShape[d];
-    flat /= outShape[d];
-    if (d >= offset) {
-      int64_t s = shape[d - offset];
-      index += (s == 1 ? 0 : coord) * stride;
-      stride *= s;
-    }
-  }
-  return index;
-}
-
 template <typename IntFn, typename FloatFn>
 static Attribute foldBinary(Operation *op, ArrayRef<Attribute> operands,
                             IntFn intFn, FloatFn floatFn) {

@@ -36,6 +36,22 @@ LogicalResult llmc::llm::broadcastShapes(ArrayRef<int64_t> a,
   return success();
 }
 
+int64_t llmc::llm::broadcastIndex(ArrayRef<int64_t> outShape, int64_t flat,
+                                  ArrayRef<int64_t> shape) {
+  int64_t index = 0, stride = 1;
+  int64_t offset = outShape.size() - shape.size();
+  for (int64_t d = outShape.size() - 1; d >= 0; --d) {
+    int64_t coord = flat % outShape[d];
+    flat /= outShape[d];
+    if (d >= offset) {
+      int64_t s = shape[d - offset];
+      index += (s == 1 ? 0 : coord) * stride;
+      stride *= s;
+    }
+  }
+  return index;
+}
+
 static RankedTensorType rankedOf(Value v) {
   return cast<RankedTensorType>(v.getType());
 }

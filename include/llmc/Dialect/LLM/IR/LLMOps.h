@@ -18,6 +18,10 @@ namespace llmc::llm {
 mlir::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> a,
                                     llvm::ArrayRef<int64_t> b,
                                     llvm::SmallVectorImpl<int64_t> &out);
+/// Row-major index into a tensor of `shape` of the element that broadcasts to
+/// row-major position `flat` of a tensor of `outShape` (for constant folding).
+int64_t broadcastIndex(llvm::ArrayRef<int64_t> outShape, int64_t flat,
+                       llvm::ArrayRef<int64_t> shape);
 } // namespace llmc::llm
 
 #endif
