@@ -2,7 +2,11 @@
 // Runs an ONNX model once with ONNX Runtime (onnxruntime-node, CPU execution
 // provider) -- the numerical reference peer for llmc's tests.
 //
-//   node ort_run.js MODEL.onnx IN_DIR OUT_DIR
+//   node ort_run.js MODEL.onnx IN_DIR OUT_DIR [--time ITERS] [--threads N] [--opt all]
+//
+// --time ITERS (benchmarks): after the first run, times ITERS more runs and
+// prints {"mean_ms": .., "min_ms": ..} on stdout; --threads and --opt set the
+// intra-op thread count and graph optimization level for that use.
 //
 // Exchange format (both directions; written/read by ort_peer.py):
 //   DIR/inputs.json (IN_DIR) or DIR/outputs.json (OUT_DIR) is a JSON list
@@ -103,7 +107,15 @@ function readInputs(ort, inDir) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  if (argv.length !== 3) fail('usage: node ort_run.js MODEL.onnx IN_DIR OUT_DIR');
+  const flags = { '--time': 0, '--threads': 1, '--opt': 'disabled' };
+  while (argv.length > 3 && argv[argv.length - 2] in flags) {
+    const value = argv.pop();
+    const flag = argv.pop();
+    flags[flag] = flag === '--opt' ? value : Number(value);
+  }
+  if (argv.length !== 3) {
+    fail('usage: node ort_run.js MODEL.onnx IN_DIR OUT_DIR [--time ITERS] [--threads N] [--opt all]');
+  }
   const [model, inDir, outDir] = argv;
   const ort = loadOrt();
   const feeds = readInputs(ort, inDir);
@@ -111,8 +123,8 @@ async function main() {
   try {
     session = await ort.InferenceSession.create(model, {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: 'disabled',
-      intraOpNumThreads: 1,
+      graphOptimizationLevel: flags['--opt'],
+      intraOpNumThreads: flags['--threads'],
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
@@ -139,6 +151,16 @@ async function main() {
     manifest.push({ name, dtype: t.type, dims: Array.from(t.dims, Number), file });
   });
   fs.writeFileSync(path.join(outDir, 'outputs.json'), JSON.stringify(manifest, null, 1) + '\n');
+  if (flags['--time'] > 0) {
+    const times = [];
+    for (let i = 0; i < flags['--time']; ++i) {
+      const start = process.hrtime.bigint();
+      await session.run(feeds);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    process.stdout.write(JSON.stringify({ mean_ms: mean, min_ms: Math.min(...times) }) + '\n');
+  }
   await session.release();
 }
 

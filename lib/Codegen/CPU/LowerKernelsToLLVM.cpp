@@ -14,6 +14,7 @@ using namespace mlir;
 // module PassManager takes the inner list).
 static constexpr const char *kCPUPipeline =
     "llm-lower-to-linalg,canonicalize,cse,llm-isolate-kernel-results,"
+    "llm-cpu-loop-order,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
