@@ -49,14 +49,15 @@ def LLMIsolateKernelResults : Pass<"llm-isolate-kernel-results", "mlir::ModuleOp
 }
 
 def LLMCPULoopOrder : Pass<"llm-cpu-loop-order", "mlir::ModuleOp"> {
-  let summary = "Puts the output's contiguous dim innermost in reductions (CPU)";
+  let summary = "Makes the most contiguous loop innermost in reductions (CPU)";
   let description = [{
     Contractions lower to loops in iterator order, which for `linalg.matmul`
     is (m, n, k): the innermost loop strides through the right operand. This
     pass generalizes reduction ops and interchanges their loops so that the
-    loop of the output's last dim is innermost, e.g. (m, k, n), which reads
-    both the right operand and the output contiguously and lets LLVM
-    vectorize. The summation order of every output element is unchanged.
+    loop along which most operands are contiguous is innermost, e.g.
+    (m, k, n), which reads the right operand and the output along rows and
+    lets LLVM vectorize. Row reductions (softmax, norms) keep their order.
+    The summation order of every output element is unchanged.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

@@ -16,23 +16,29 @@ namespace llmc {
 
 using namespace mlir;
 
-/// The loop order that moves the output's last dim innermost, or empty when
-/// the op already has it (or has no such dim).
+/// The loop order that makes innermost the loop along which most operands
+/// (inputs and output) are contiguous, or empty when the current innermost
+/// loop is already as good (ties keep the order).
 static SmallVector<unsigned> innermostOutputOrder(linalg::LinalgOp op) {
-  if (op.getNumReductionLoops() == 0 || op.getNumDpsInits() != 1)
+  if (op.getNumReductionLoops() == 0)
     return {};
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (out.getNumResults() == 0)
-    return {};
-  auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
   unsigned numLoops = op.getNumLoops();
-  if (!last || last.getPosition() == numLoops - 1)
+  SmallVector<unsigned> contiguous(numLoops, 0);
+  for (AffineMap map : op.getIndexingMapsArray())
+    if (map.getNumResults() > 0)
+      if (auto last = dyn_cast<AffineDimExpr>(map.getResults().back()))
+        ++contiguous[last.getPosition()];
+  unsigned best = numLoops - 1;
+  for (unsigned i = 0; i < numLoops; ++i)
+    if (contiguous[i] > contiguous[best])
+      best = i;
+  if (best == numLoops - 1)
     return {};
   SmallVector<unsigned> order;
   for (unsigned i = 0; i < numLoops; ++i)
-    if (i != last.getPosition())
+    if (i != best)
       order.push_back(i);
-  order.push_back(last.getPosition());
+  order.push_back(best);
   return order;
 }
 
