@@ -36,6 +36,8 @@ static std::string describe(Location loc) {
 }
 
 void llmc::tool::installDiagnosticPrinter(MLIRContext &ctx) {
+  // One line per error: no op dumps attached to diagnostics.
+  ctx.printOpOnDiagnostic(false);
   ctx.getDiagEngine().registerHandler([](Diagnostic &diag) {
     const char *severity = diag.getSeverity() == DiagnosticSeverity::Error
                                ? "error"

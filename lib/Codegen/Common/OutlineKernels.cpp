@@ -40,6 +40,8 @@ struct OutlineKernelsPass
       module.emitError("expected a graph function named @main");
       return signalPassFailure();
     }
+    if (failed(checkStaticSignature(main)))
+      return signalPassFailure();
     replaceEmptyTensors(main);
     SymbolTable symbols(module);
     unsigned counter = 0;
@@ -59,6 +61,27 @@ struct OutlineKernelsPass
     for (Operation &op : llvm::make_early_inc_range(main.getBody().front()))
       if (isa<llm::ConstantOp>(op) && op.use_empty())
         op.erase();
+  }
+
+  /// Kernels and plan buffers have static shapes for now: name every graph
+  /// input whose dims are symbolic, and how to fix them, in one error.
+  LogicalResult checkStaticSignature(func::FuncOp main) {
+    std::string list;
+    llvm::raw_string_ostream os(list);
+    for (BlockArgument arg : main.getArguments()) {
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      if (!type || type.hasStaticShape())
+        continue;
+      auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "llm.name");
+      os << (list.empty() ? "" : ", ") << "'"
+         << (name ? name.getValue() : StringRef("input")) << "' " << type;
+    }
+    if (list.empty())
+      return success();
+    return main.emitError("graph inputs with symbolic dims: ")
+           << list
+           << "; code generation needs static shapes: fix them with "
+              "--input-shape NAME=D0xD1x...";
   }
 
   /// Zero-element tensors carry no data: they become empty constants, and the
