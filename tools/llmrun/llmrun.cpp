@@ -1,16 +1,22 @@
 // llmrun: loads an llmc plan and runs it once on TensorProto inputs
-// (--exec), writing every graph output to <output-dir>/<name>.pb.
+// (--exec), writing every graph output to <output-dir>/<name>.pb, or
+// generates for a JSONL file of requests (--batch) with a generation plan.
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
+#include "llmc/runtime/gen/BatchIO.h"
+#include "llmc/runtime/gen/BatchRunner.h"
+#include "llmc/runtime/gen/GenerationMetadata.h"
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
 
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 using namespace llmc::runtime;
 
@@ -22,7 +28,12 @@ struct Options {
   std::string plan;
   bool exec = false;
   std::vector<std::string> inputs;
-  std::string outputDir;
+  std::string outputDir; // --batch: the results file
+  std::string batch;
+  std::string onError = "fail";
+  int32_t maxNumSeqs = 256;
+  int32_t maxNumTokens = 8192;
+  int32_t kvBlocks = 0; // 0: the executor sizes the cache
 };
 
 int fail(const std::string &message) {
@@ -137,6 +148,91 @@ int execute(const Options &opts) {
   return 0;
 }
 
+// The plan-backed gen::StepExecutor arrives with the compiler's generation
+// plans; until then a generation plan cannot be run.
+Status createPlanStepExecutor(const PlanFile &plan, int32_t /*kvBlocks*/,
+                              std::unique_ptr<gen::StepExecutor> &out,
+                              int32_t &numKvBlocks) {
+  out.reset();
+  numKvBlocks = 0;
+  return Status::error(plan.path() +
+                       ": this llmrun cannot execute generation plans yet "
+                       "(the plan-backed step executor is missing)");
+}
+
+// --batch: requests are parsed and validated in full before the plan is
+// even opened, so bad input never costs a model load.
+int batchMode(const Options &opts) {
+  if (opts.exec)
+    return fail("--exec and --batch cannot be used together");
+  if (!opts.inputs.empty())
+    return fail("--input is for --exec; --batch reads requests from " +
+                opts.batch);
+  std::ifstream in(opts.batch);
+  if (!in)
+    return fail("cannot read '" + opts.batch + "'");
+  gen::BatchInput input;
+  gen::OnError policy =
+      opts.onError == "skip" ? gen::OnError::Skip : gen::OnError::Fail;
+  Status st = gen::parseBatch(in, opts.batch, policy, input);
+  for (const gen::BatchIssue &issue : input.issues)
+    std::cerr << "llmrun: " << (st.ok() ? "warning: " : "error: ")
+              << opts.batch << ":" << issue.line << ": " << issue.message
+              << (st.ok() ? " (line skipped)" : "") << "\n";
+  if (!st.ok())
+    return fail(st.message);
+
+  gen::BatchRunOptions run;
+  gen::SchedulerConfig &sched = run.generation.scheduler;
+  sched.maxNumSeqs = opts.maxNumSeqs;
+  sched.maxNumTokens = opts.maxNumTokens;
+  st = sched.validate();
+  if (!st.ok())
+    return fail(st.message);
+  if (opts.kvBlocks < 0)
+    return fail("--kv-blocks must be at least 1 (or 0 for automatic)");
+
+  std::unique_ptr<PlanFile> plan;
+  st = PlanFile::open(opts.plan, plan);
+  if (!st.ok())
+    return fail(st.message);
+  std::map<std::string, std::string> metadata(
+      plan->header().metadata().begin(), plan->header().metadata().end());
+  if (!gen::isGenerationPlan(metadata))
+    return fail(opts.plan + ": not a generation plan (compile a decoder LLM "
+                            "with llmc compile to use --batch)");
+  gen::GenerationMetadata meta;
+  st = gen::parseGenerationMetadata(metadata, meta);
+  if (!st.ok())
+    return fail(opts.plan + ": " + st.message);
+  sched.eosTokenIds = meta.eosTokenIds;
+  if (meta.maxModelLen > 0)
+    sched.maxModelLen = meta.maxModelLen;
+
+  std::unique_ptr<gen::StepExecutor> executor;
+  st = createPlanStepExecutor(*plan, opts.kvBlocks, executor,
+                              run.generation.numKvBlocks);
+  if (!st.ok())
+    return fail(st.message);
+
+  std::ofstream file;
+  if (!opts.outputDir.empty()) {
+    file.open(opts.outputDir, std::ios::trunc);
+    if (!file)
+      return fail("cannot write '" + opts.outputDir + "'");
+  }
+  run.progressBar = ::isatty(2) != 0;
+  gen::GenerationStats stats;
+  st = gen::runBatch(run, std::move(input.requests), *executor,
+                     file.is_open() ? static_cast<std::ostream &>(file)
+                                    : std::cout,
+                     std::cerr, stats);
+  if (!st.ok())
+    return fail(st.message);
+  // Failed requests are in the results; the exit status still says so.
+  return stats.failedRequests > 0 ? 1 : 0;
+}
+
 int realMain(int argc, char **argv) {
   // Errors are reported as one `llmrun: error:` line; libprotobuf's own log
   // lines (e.g. invalid UTF-8 in a header string) would only add noise.
@@ -145,25 +241,49 @@ int realMain(int argc, char **argv) {
   CLI::App app{"Run a plan compiled by llmc.\n\n"
                "With --exec, binds the given TensorProto (.pb) files to the "
                "plan's inputs, runs the plan once and writes each graph output "
-               "to DIR/<output name>.pb ('/' in names becomes '_').",
+               "to DIR/<output name>.pb ('/' in names becomes '_').\n\n"
+               "With --batch, generates for every JSONL request through the "
+               "continuous-batching scheduler (generation plans only; see "
+               "docs/generation-runtime.md).",
                "llmrun"};
   app.add_option("plan", opts.plan, "Plan file produced by llmc")
       ->required()
       ->type_name("PLAN");
-  app.add_flag("--exec", opts.exec,
-               "Run the plan once and exit (the only mode implemented)");
+  app.add_flag("--exec", opts.exec, "Run the plan once and exit");
+  app.add_option("--batch", opts.batch,
+                 "Generate for every request of a JSONL file (one JSON "
+                 "object per line; needs a generation plan). Results go to "
+                 "-o FILE, or stdout.")
+      ->type_name("IN.jsonl");
+  app.add_option("--on-error", opts.onError,
+                 "--batch: malformed request lines fail the run before "
+                 "generating, or are reported and skipped")
+      ->check(CLI::IsMember({"skip", "fail"}))
+      ->default_str("fail");
+  app.add_option("--max-num-seqs", opts.maxNumSeqs,
+                 "--batch: sequences running at once")
+      ->default_str("256");
+  app.add_option("--max-num-tokens", opts.maxNumTokens,
+                 "--batch: tokens per step (chunked prefill budget)")
+      ->default_str("8192");
+  app.add_option("--kv-blocks", opts.kvBlocks,
+                 "--batch: KV cache blocks (0: sized by the executor)")
+      ->default_str("0");
   app.add_option("-i,--input", opts.inputs,
                  "Input tensor: NAME=FILE.pb, or FILE.pb to bind by the "
                  "TensorProto's name field. Repeat for each input.")
       ->type_name("[NAME=]FILE")
       ->allow_extra_args(false);
   app.add_option("-o,--output-dir", opts.outputDir,
-                 "Directory for the output .pb files (created if missing)")
-      ->type_name("DIR");
+                 "--exec: directory for the output .pb files (created if "
+                 "missing); --batch: the results JSONL file")
+      ->type_name("DIR|FILE");
   app.set_version_flag("--version", kVersion);
-  app.footer("Example:\n  llmrun model.plan --exec --input x=input_0.pb "
-             "--output-dir out/\n\nExit status: 0 on success, 1 on error, 2 "
-             "when a mode other than --exec is requested.");
+  app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
+             "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
+             "-o results.jsonl\n\nExit status: 0 on success, 1 on error "
+             "(with --batch also when a request finished with an error), 2 "
+             "when neither --exec nor --batch is given.");
 
   try {
     app.parse(argc, argv);
@@ -172,6 +292,8 @@ int realMain(int argc, char **argv) {
       return app.exit(e); // --help / --version
     return fail(e.what());
   }
+  if (!opts.batch.empty())
+    return batchMode(opts);
   if (!opts.exec) {
     std::cerr << "llmrun: only --exec is implemented (serving is not "
                  "available yet)\n";
