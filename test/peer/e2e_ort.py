@@ -14,7 +14,10 @@ generated ones covering a causal self-attention block (LayerNorm, MatMul,
 Split, Reshape, Transpose, Trilu/Greater/Where causal mask, Softmax), a
 token/position embedding + Gelu MLP (Gather, Range, Concat), a batched
 multi-head attention with a padding mask (And, Gemm, tanh-Gelu) and a
-rotary-embedding-style rotate-half (Split, Neg, Concat, Slice).
+rotary-embedding-style rotate-half (Split, Neg, Concat, Slice), and the
+torch-exported tiny Llama of test/Transforms/Inputs/tiny_llama.onnx (RMSNorm,
+RoPE, SwiGLU, GQA attention with past key/values; raised to llm.rms_norm /
+llm.rope / llm.silu_mul by llmc, compiled with --input-shape for every input).
 
 Exits 0 with "SKIP: <reason>" when ONNX Runtime is not installed
 (scripts/setup_ort.sh), non-zero on any mismatch or tool failure.
@@ -61,7 +64,7 @@ def vi(name, elem, shape):
     return helper.make_tensor_value_info(name, elem, shape)
 
 
-# --- models: each returns (model path, {input name: array}) -------------------
+# --- models: each returns (model path, {input name: array}[, [llmc compile args]])
 
 def model_demo(work, rng):
     d = os.path.join(work, "demo")
@@ -239,20 +242,42 @@ def model_rotary(work, rng):
     return path, {"x": f32(rng.normal(0, 1, (B, S, H * dh)))}
 
 
+def model_tiny_llama(work, rng):
+    """The committed torch.onnx export of a 2-layer Llama (GQA, RoPE, RMSNorm,
+    SwiGLU; made by test/Transforms/Inputs/make_tiny_llama.py) with past
+    key/values: batch 1, 5 new tokens, 3 past tokens, the last past position
+    padded out in attention_mask."""
+    B, S, P, KV, DH, LAYERS, VOCAB = 1, 5, 3, 2, 8, 2, 64
+    path = os.path.join(ROOT, "test", "Transforms", "Inputs", "tiny_llama.onnx")
+    mask = np.ones((B, P + S), np.int64)
+    mask[:, 0] = 0
+    inputs = {"input_ids": rng.integers(0, VOCAB, (B, S)).astype(np.int64),
+              "attention_mask": mask,
+              "position_ids": np.arange(P, P + S, dtype=np.int64)[None, :]}
+    for i in range(LAYERS):
+        for kind in ("key", "value"):
+            inputs["past_key_values.%d.%s" % (i, kind)] = f32(rng.normal(0, 1, (B, KV, P, DH)))
+    args = []
+    for name, value in inputs.items():
+        args += ["--input-shape", "%s=%s" % (name, "x".join(str(d) for d in value.shape))]
+    return path, inputs, args
+
+
 MODELS = [
     ("demo", model_demo),
     ("causal_attention", model_causal_attention),
     ("embedding_mlp", model_embedding_mlp),
     ("batched_mha", model_batched_mha),
     ("rotary", model_rotary),
+    ("tiny_llama", model_tiny_llama),
 ]
 
 
 # --- running and comparing ----------------------------------------------------
 
-def run_llmc(build, model_path, inputs, work, timeout):
+def run_llmc(build, model_path, inputs, work, timeout, compile_args=()):
     plan = os.path.join(work, "model.plan")
-    p = subprocess.run([os.path.join(build, "bin", "llmc"), "compile", model_path, "-o", plan],
+    p = subprocess.run([os.path.join(build, "bin", "llmc"), "compile", model_path, "-o", plan] + list(compile_args),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     if p.returncode != 0:
         raise RuntimeError("llmc compile: " + (p.stdout.decode(errors="replace").strip().splitlines() or ["exit %d" % p.returncode])[-1])
@@ -327,9 +352,11 @@ def main():
             os.makedirs(mwork, exist_ok=True)
             rng = np.random.default_rng(args.seed + k)
             try:
-                model_path, inputs = make(mwork, rng)
+                made = make(mwork, rng)
+                model_path, inputs = made[0], made[1]
                 t0 = time.time()
-                got = run_llmc(args.build, model_path, inputs, mwork, args.timeout)
+                got = run_llmc(args.build, model_path, inputs, mwork, args.timeout,
+                               made[2] if len(made) > 2 else ())
                 t1 = time.time()
                 ref = ort_peer.run_ort(model_path, inputs, timeout=args.timeout)
                 t2 = time.time()

@@ -30,8 +30,17 @@ struct CompileCLIOptions {
 };
 } // namespace
 
-/// Graph-level passes; raising and fusion passes join this list.
+/// Graph-level passes; fusion passes join this list.
 static void addGraphPasses(PassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Raising (docs/raising.md): exporter op soup -> semantic ops. Needs the
+  // shape arithmetic folded (canonicalize) and duplicates merged (CSE) so
+  // that e.g. the two halves of rotate_half slice the same value.
+  pm.addPass(llmc::createLLMRaiseRMSNorm());
+  pm.addPass(llmc::createLLMRaiseSiluMul());
+  pm.addPass(llmc::createLLMRaiseRope());
+  // Drops what the raised ops replaced (and merges their shared pieces).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -48,6 +48,38 @@ def LLMIsolateKernelResults : Pass<"llm-isolate-kernel-results", "mlir::ModuleOp
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Raising: exporter op soup to semantic ops (docs/raising.md)
+//===----------------------------------------------------------------------===//
+
+def LLMRaiseRMSNorm : Pass<"llm-raise-rms-norm", "mlir::ModuleOp"> {
+  let summary = "Raises decomposed RMSNorm (Pow/ReduceMean/Sqrt/...) to llm.rms_norm";
+  let description = [{
+    Matches `w * [cast](x * 1/sqrt(mean(x^2, -1) + eps))` in the spellings
+    torch and HF Optimum exports use (Pow or Mul for the square, Reciprocal,
+    Div(1, .) or a direct Div, the f32 Cast round trip of LlamaRMSNorm,
+    commutative operand orders, splat or 1-element constants) and replaces it
+    with `llm.rms_norm x, w {epsilon}`. Run after canonicalize.
+  }];
+}
+
+def LLMRaiseSiluMul : Pass<"llm-raise-silu-mul", "mlir::ModuleOp"> {
+  let summary = "Raises silu(gate) * up (SwiGLU) to llm.silu_mul";
+  let description = [{
+    Matches `(g * sigmoid(g)) * up` in every operand order, with g, up and
+    the product of one type, and replaces it with `llm.silu_mul g, up`.
+  }];
+}
+
+def LLMRaiseRope : Pass<"llm-raise-rope", "mlir::ModuleOp"> {
+  let summary = "Raises rotate-half rotary embeddings to llm.rope";
+  let description = [{
+    Matches `x * cos + concat(-x[..., d/2:], x[..., :d/2]) * sin` (halves
+    from Slices or one Split, commutative orders) where cos/sin broadcast to
+    x with the full last dim, and replaces it with `llm.rope x, cos, sin`.
+  }];
+}
+
 def LLMCPULoopOrder : Pass<"llm-cpu-loop-order", "mlir::ModuleOp"> {
   let summary = "Makes the most contiguous loop innermost in reductions (CPU)";
   let description = [{

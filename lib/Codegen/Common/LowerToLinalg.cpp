@@ -85,6 +85,7 @@ struct LowerToLinalgPass
     populateLowerElementwisePatterns(converter, patterns);
     populateLowerReductionPatterns(converter, patterns);
     populateLowerDataMovementPatterns(converter, patterns);
+    populateLowerSemanticPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateCallOpTypeConversionPattern(patterns, converter);

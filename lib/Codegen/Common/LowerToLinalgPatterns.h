@@ -119,6 +119,9 @@ void populateLowerReductionPatterns(const mlir::TypeConverter &converter,
                                     mlir::RewritePatternSet &patterns);
 void populateLowerDataMovementPatterns(const mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// rms_norm, silu_mul, rope (LowerSemanticOps.cpp).
+void populateLowerSemanticPatterns(const mlir::TypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
 
 } // namespace llmc::lowering
 

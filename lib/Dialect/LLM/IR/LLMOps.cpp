@@ -511,5 +511,60 @@ LogicalResult ScatterNDOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Semantic ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (!isa<FloatType>(in.getElementType()))
+    return emitOpError("expects a float input");
+  if (in.getRank() < 1)
+    return emitOpError("expects an input of rank >= 1");
+  if (w.getElementType() != in.getElementType())
+    return emitOpError("weight must have the input element type");
+  if (w.getRank() != 1)
+    return emitOpError("weight must be 1-D");
+  if (failed(verifyCompatibleShape(w.getShape(), in.getShape().take_back())))
+    return emitOpError("weight size ")
+           << w.getDimSize(0) << " differs from the last input dim "
+           << in.getShape().back();
+  if (getEpsilon().convertToDouble() < 0)
+    return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
+LogicalResult SiluMulOp::verify() {
+  if (!isa<FloatType>(getType().getElementType()))
+    return emitOpError("expects float operands");
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  auto in = getInput().getType();
+  if (!isa<FloatType>(in.getElementType()))
+    return emitOpError("expects a float input");
+  if (in.getRank() < 1)
+    return emitOpError("expects an input of rank >= 1");
+  int64_t d = in.getShape().back();
+  if (d != kDyn && d % 2 != 0)
+    return emitOpError("last dim ") << d << " must be even";
+  for (Value table : {getCos(), getSin()}) {
+    auto t = rankedOf(table);
+    if (t.getElementType() != in.getElementType())
+      return emitOpError("cos and sin must have the input element type");
+    SmallVector<int64_t> shape;
+    if (t.getRank() < 1 || t.getRank() > in.getRank() ||
+        failed(broadcastShapes(t.getShape(), in.getShape(), shape)) ||
+        failed(verifyCompatibleShape(shape, in.getShape())))
+      return emitOpError("cos/sin of type ")
+             << t << " do not broadcast to the input type " << in;
+    if (failed(verifyCompatibleShape(t.getShape().take_back(),
+                                      in.getShape().take_back())))
+      return emitOpError("cos/sin last dim must equal the input last dim");
+  }
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "llmc/Dialect/LLM/IR/LLMOps.cpp.inc"

@@ -311,4 +311,60 @@ def LLM_ShapeOp : LLM_Op<"shape", [Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Semantic ops (raised from exporter op soup by the llm-raise-* passes;
+// docs/raising.md). Each has one fused kernel later; today each lowers to
+// linalg in lib/Codegen/Common/LowerSemanticOps.cpp.
+//===----------------------------------------------------------------------===//
+
+def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMS normalization over the last dim, scaled by a weight";
+  let description = [{
+    `y = round(x / sqrt(mean(x^2 over the last dim) + epsilon)) * weight`,
+    `weight` is 1-D with the size of the last dim of `x`. For f16/bf16 the
+    statistics and the normalization are computed in f32 and the normalized
+    value is rounded to the element type before the weight multiply, which
+    is exactly HuggingFace's `LlamaRMSNorm` (compute in f32, `.to(dtype)`,
+    `weight * x`); for f32/f64 the rounding is a no-op.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       F32Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_SiluMulOp : LLM_Op<"silu_mul", [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "SwiGLU core: silu(gate) * up, elementwise";
+  let description = [{
+    `silu(g) = g * sigmoid(g)`; f16/bf16 are computed in f32 and rounded
+    once. Operands and result have the same type (no broadcasting).
+  }];
+  let arguments = (ins AnyRankedTensor:$gate, AnyRankedTensor:$up);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def LLM_RopeOp : LLM_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding: x * cos + rotate(x) * sin";
+  let description = [{
+    Not interleaved (rotate-half, HF Llama/NeoX): `rotate(x) =
+    concat(-x[..., d/2:], x[..., :d/2])`. Interleaved (GPT-J):
+    `rotate(x)[2i] = -x[2i+1]`, `rotate(x)[2i+1] = x[2i]`. `cos` and `sin`
+    have the element type of `x`, the same size as `x` in the last dim (which
+    is even) and broadcast to the shape of `x` (numpy rules, no growth).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$cos,
+                       AnyRankedTensor:$sin,
+                       DefaultValuedAttr<BoolAttr, "false">:$interleaved);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin attr-dict `:` type($input) `,` type($cos) `,` type($sin)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif
