@@ -17,7 +17,11 @@ llmc::tool::Action llmc::tool::addImportCommand(CLI::App &app) {
   auto debugInfo = std::make_shared<bool>(false);
   cmd->add_flag("--mlir-print-debuginfo", *debugInfo,
                 "Print locations (ONNX node names)");
-  return [opts, debugInfo]() -> int {
+  auto printWeights = std::make_shared<bool>(false);
+  cmd->add_flag("--print-weights", *printWeights,
+                "Print large weights in full (by default they are elided, and "
+                "the output cannot be compiled back)");
+  return [opts, debugInfo, printWeights]() -> int {
     MLIRContext ctx;
     loadDialects(ctx);
     installDiagnosticPrinter(ctx);
@@ -30,7 +34,8 @@ llmc::tool::Action llmc::tool::addImportCommand(CLI::App &app) {
     OpPrintingFlags flags;
     if (*debugInfo)
       flags.enableDebugInfo();
-    flags.elideLargeResourceString(64);
+    if (!*printWeights)
+      flags.elideLargeResourceString(64);
     module->print(llvm::outs(), flags);
     llvm::outs() << "\n";
     return 0;
