@@ -71,7 +71,6 @@ static int compile(const CompileCLIOptions &opts) {
   if (!module)
     return 1;
 
-  std::unique_ptr<PassManager::IRPrinterConfig> printer;
   auto configure = [&](PassManager &pm) {
     if (opts.printIRAfterAll)
       pm.enableIRPrinting([](Pass *, Operation *) { return false; },
