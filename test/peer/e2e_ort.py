@@ -17,7 +17,16 @@ multi-head attention with a padding mask (And, Gemm, tanh-Gelu) and a
 rotary-embedding-style rotate-half (Split, Neg, Concat, Slice), and the
 torch-exported tiny Llama of test/Transforms/Inputs/tiny_llama.onnx (RMSNorm,
 RoPE, SwiGLU, GQA attention with past key/values; raised to llm.rms_norm /
-llm.rope / llm.silu_mul by llmc, compiled with --input-shape for every input).
+llm.rope / llm.silu_mul / llm.attention by llmc, compiled with --input-shape
+for every input), the fused attention ops of test/Import/make_attention_models.py
+(attn_*: opset-23 Attention, com.microsoft MultiHeadAttention and
+GroupQueryAttention),
+and the onnxruntime-genai builder / opset-23 forms (genai_block:
+SkipSimplifiedLayerNormalization, 4/8-bit MatMulNBits projections,
+com.microsoft RotaryEmbedding, FastGelu, QuickGelu, SkipLayerNormalization,
+SimplifiedLayerNormalization; opset23_forms: RMSNormalization and
+RotaryEmbedding of opset 23). The quantized models use the same tolerance:
+(q - zp) * scale is exact in f32 on both sides.
 
 Exits 0 with "SKIP: <reason>" when ONNX Runtime is not installed
 (scripts/setup_ort.sh), non-zero on any mismatch or tool failure.
@@ -263,6 +272,181 @@ def model_tiny_llama(work, rng):
     return path, inputs, args
 
 
+# --- onnxruntime-genai builder / opset-23 forms (lib/Import/ONNX/OpImportersContrib.cpp)
+
+def save_contrib_model(path, nodes, name, inputs, outputs, initializers, opset):
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset),
+                                                    helper.make_opsetid("com.microsoft", 1)],
+                              producer_name="llmc-e2e-ort")
+    model.ir_version = 10 if opset >= 23 else 8
+    onnx.save(model, path)
+
+
+def quantize_nbits(rng, K, N, bits, block, zero_points):
+    """Random MatMulNBits weight in ORT's layout: packed B [N, n_blocks, blob]
+    (4 bits: low nibble first), scales [N * n_blocks], packed uint8 zero
+    points [N * ceil(n_blocks * bits / 8)] (or None)."""
+    nb = (K + block - 1) // block
+    q = rng.integers(0, 1 << bits, (N, nb, block)).astype(np.uint8)
+    if bits == 4:
+        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+    else:
+        packed = q
+    scales = f32(rng.uniform(0.5, 1.5, N * nb) * 2.0 / (np.sqrt(K) * (1 << (bits - 1))))
+    zp = None
+    if zero_points:
+        z = rng.integers(0, 1 << bits, (N, nb)).astype(np.uint8)
+        if bits == 4:
+            if nb % 2:
+                z = np.concatenate([z, np.zeros((N, 1), np.uint8)], axis=1)
+            z = (z[:, 0::2] | (z[:, 1::2] << 4)).astype(np.uint8)
+        zp = z.reshape(-1)
+    return packed, scales, zp
+
+
+def nbits_node(name, a, out, inits, rng, K, N, bits, block, zero_points, bias=False):
+    packed, scales, zp = quantize_nbits(rng, K, N, bits, block, zero_points)
+    inits += [init(name + "_b", packed), init(name + "_s", scales)]
+    ins = [a, name + "_b", name + "_s", ""]
+    if zp is not None:
+        inits.append(init(name + "_zp", zp))
+        ins[3] = name + "_zp"
+    if bias:
+        inits.append(init(name + "_bias", f32(rng.normal(0, 0.1, N))))
+        ins += ["", name + "_bias"]
+    while ins[-1] == "":
+        ins.pop()
+    return helper.make_node("MatMulNBits", ins, [out], domain="com.microsoft", name=name,
+                            K=K, N=N, bits=bits, block_size=block)
+
+
+def rope_caches(positions, half, base=10000.0):
+    inv = base ** (-np.arange(half) / half)
+    ang = np.arange(positions)[:, None] * inv[None, :]
+    return f32(np.cos(ang)), f32(np.sin(ang))
+
+
+def model_genai_block(work, rng):
+    """A decoder block the way onnxruntime-genai's builder writes it:
+    SkipSimplifiedLayerNormalization, MatMulNBits q/k/v/o/up/down projections
+    (4-bit with and without zero points, 8-bit, bias, odd block count, K not
+    a multiple of the block size), com.microsoft
+    RotaryEmbedding on q (rotate-half) and k (interleaved, partial rotation),
+    attention from plain ops, FastGelu with bias, QuickGelu,
+    SkipLayerNormalization and SimplifiedLayerNormalization."""
+    B, S, D, H, P = 2, 5, 64, 4, 32
+    dh = D // H
+    N = helper.make_node
+    MS = "com.microsoft"
+    inits = []
+    nodes = [
+        N("SkipSimplifiedLayerNormalization", ["x", "res", "ln1_w"], ["n1", "", "", "h1"],
+          domain=MS, epsilon=1e-6),
+        nbits_node("q_proj", "n1", "q", inits, rng, D, D, 4, 32, True),
+        nbits_node("k_proj", "n1", "k", inits, rng, D, D, 4, 16, False),
+        nbits_node("v_proj", "n1", "v", inits, rng, D, D, 8, 32, True, bias=True),
+        N("RotaryEmbedding", ["q", "pos", "cos", "sin"], ["qr"], domain=MS, num_heads=H),
+        N("RotaryEmbedding", ["k", "pos", "cos_p", "sin_p"], ["kr"], domain=MS, num_heads=H,
+          interleaved=1, rotary_embedding_dim=dh // 2),
+        N("Reshape", ["qr", "b_s_h_dh"], ["q4"]),
+        N("Reshape", ["kr", "b_s_h_dh"], ["k4"]),
+        N("Reshape", ["v", "b_s_h_dh"], ["v4"]),
+        N("Transpose", ["q4"], ["qh"], perm=[0, 2, 1, 3]),
+        N("Transpose", ["k4"], ["kT"], perm=[0, 2, 3, 1]),
+        N("Transpose", ["v4"], ["vh"], perm=[0, 2, 1, 3]),
+        N("MatMul", ["qh", "kT"], ["s0"]),
+        N("Mul", ["s0", "scale"], ["s1"]),
+        N("Softmax", ["s1"], ["p"], axis=-1),
+        N("MatMul", ["p", "vh"], ["c0"]),
+        N("Transpose", ["c0"], ["c1"], perm=[0, 2, 1, 3]),
+        N("Reshape", ["c1", "b_s_d"], ["c"]),
+        nbits_node("o_proj", "c", "o", inits, rng, D, D, 4, 128, True, bias=True),  # K < block: padded
+        N("SkipSimplifiedLayerNormalization", ["o", "h1", "ln2_w", "ln2_b"], ["n2", "", "", "h2"],
+          domain=MS, epsilon=1e-5),
+        nbits_node("up_proj", "n2", "u", inits, rng, D, 2 * D, 4, 32, True),
+        N("FastGelu", ["u", "up_bias"], ["g"], domain=MS),
+        nbits_node("down_proj", "g", "d", inits, rng, 2 * D, D, 8, 16, False),
+        N("QuickGelu", ["d"], ["qd"], domain=MS, alpha=1.5),
+        N("SkipLayerNormalization", ["qd", "h2", "ln3_g", "ln3_b", "ln3_bias"],
+          ["y", "", "", "h3"], domain=MS, epsilon=1e-5),
+        N("SimplifiedLayerNormalization", ["h3", "ln4_w"], ["z", "inv"], axis=-1, epsilon=1e-5),
+    ]
+    cos, sin = rope_caches(P, dh // 2)
+    cos_p, sin_p = rope_caches(P, dh // 4)
+    inits += [
+        init("ln1_w", f32(rng.uniform(0.5, 1.5, D))), init("ln2_w", f32(rng.uniform(0.5, 1.5, D))),
+        init("ln2_b", f32(rng.normal(0, 0.1, D))),
+        init("cos", cos), init("sin", sin), init("cos_p", cos_p), init("sin_p", sin_p),
+        init("b_s_h_dh", np.array([B, S, H, dh], np.int64)), init("b_s_d", np.array([B, S, D], np.int64)),
+        init("scale", f32(1.0 / np.sqrt(dh))),
+        init("up_bias", f32(rng.normal(0, 0.1, 2 * D))),
+        init("ln3_g", f32(rng.uniform(0.5, 1.5, D))), init("ln3_b", f32(rng.normal(0, 0.1, D))),
+        init("ln3_bias", f32(rng.normal(0, 0.1, D))), init("ln4_w", f32(rng.uniform(0.5, 1.5, D))),
+    ]
+    path = os.path.join(work, "genai_block.onnx")
+    save_contrib_model(path, nodes, "genai_block",
+                       [vi("x", TensorProto.FLOAT, [B, S, D]), vi("res", TensorProto.FLOAT, [B, S, D]),
+                        vi("pos", TensorProto.INT64, [B, S])],
+                       [vi("y", TensorProto.FLOAT, [B, S, D]), vi("z", TensorProto.FLOAT, [B, S, D]),
+                        vi("inv", TensorProto.FLOAT, [B, S, 1]), vi("p", TensorProto.FLOAT, [B, H, S, S])],
+                       inits, opset=17)
+    pos = np.stack([np.arange(3, 3 + S), np.arange(7, 7 + S)]).astype(np.int64)
+    return path, {"x": f32(rng.normal(0, 1, (B, S, D))), "res": f32(rng.normal(0, 1, (B, S, D))),
+                  "pos": pos}
+
+
+def model_opset23_forms(work, rng):
+    """Opset-23 RMSNormalization (last axis, and axis 1 over flattened dims)
+    and RotaryEmbedding (X, cos, sin, position_ids: 3-D input with position
+    ids; 4-D [B, N, S, H] input with per-token caches, interleaved, partial),
+    next to com.microsoft RotaryEmbedding with a start-offset position id."""
+    B, S, H, dh, P = 2, 4, 2, 8, 16
+    D = H * dh
+    N = helper.make_node
+    nodes = [
+        N("RMSNormalization", ["x", "w"], ["n"], epsilon=1e-5),
+        N("RMSNormalization", ["x", "w2"], ["n2"], axis=1, epsilon=1e-5),
+        N("RotaryEmbedding", ["n", "cos", "sin", "pos"], ["r3"], num_heads=H),
+        N("RotaryEmbedding", ["x4", "c3", "s3"], ["r4"], interleaved=1, rotary_embedding_dim=dh // 2),
+        N("RotaryEmbedding", ["x4", "off", "cos", "sin"], ["rm"], domain="com.microsoft",
+          interleaved=1),
+    ]
+    cos, sin = rope_caches(P, dh // 2)
+    ang = rng.uniform(0, 6.3, (B, S, dh // 4))
+    inits = [init("w", f32(rng.uniform(0.5, 1.5, D))), init("w2", f32(rng.uniform(0.5, 1.5, (S, D)))),
+             init("cos", cos), init("sin", sin), init("off", np.array([5], np.int64))]
+    path = os.path.join(work, "opset23_forms.onnx")
+    save_contrib_model(path, nodes, "opset23_forms",
+                       [vi("x", TensorProto.FLOAT, [B, S, D]), vi("pos", TensorProto.INT64, [B, S]),
+                        vi("x4", TensorProto.FLOAT, [B, H, S, dh]),
+                        vi("c3", TensorProto.FLOAT, [B, S, dh // 4]), vi("s3", TensorProto.FLOAT, [B, S, dh // 4])],
+                       [vi("n2", TensorProto.FLOAT, [B, S, D]), vi("r3", TensorProto.FLOAT, [B, S, D]),
+                        vi("r4", TensorProto.FLOAT, [B, H, S, dh]), vi("rm", TensorProto.FLOAT, [B, H, S, dh])],
+                       inits, opset=23)
+    pos = rng.integers(0, P, (B, S)).astype(np.int64)
+    return path, {"x": f32(rng.normal(0, 1, (B, S, D))), "pos": pos,
+                  "x4": f32(rng.normal(0, 1, (B, H, S, dh))), "c3": f32(np.cos(ang)), "s3": f32(np.sin(ang))}
+
+
+# --- fused attention ops (lib/Import/ONNX/OpImportersAttention.cpp); the models
+# and their numpy references live in test/Import/make_attention_models.py.
+
+def attention_model(name):
+    def make(work, rng):
+        sys.path.insert(0, os.path.join(ROOT, "test", "Import"))
+        import make_attention_models  # noqa: E402
+        model, inputs, _ = make_attention_models.build(name, rng)
+        path = os.path.join(work, name + ".onnx")
+        onnx.save(model, path)
+        return path, inputs
+    return make
+
+
+ATTENTION_MODELS = ["onnx_attention_4d", "onnx_attention_3d", "onnx_attention_causal_past",
+                    "mha", "mha_causal", "gqa", "gqa_prompt"]
+
+
 MODELS = [
     ("demo", model_demo),
     ("causal_attention", model_causal_attention),
@@ -270,7 +454,9 @@ MODELS = [
     ("batched_mha", model_batched_mha),
     ("rotary", model_rotary),
     ("tiny_llama", model_tiny_llama),
-]
+    ("genai_block", model_genai_block),
+    ("opset23_forms", model_opset23_forms),
+] + [("attn_" + m, attention_model(m)) for m in ATTENTION_MODELS]
 
 
 # --- running and comparing ----------------------------------------------------

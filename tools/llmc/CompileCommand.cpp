@@ -40,6 +40,7 @@ static void addGraphPasses(PassManager &pm) {
   pm.addPass(llmc::createLLMRaiseRMSNorm());
   pm.addPass(llmc::createLLMRaiseSiluMul());
   pm.addPass(llmc::createLLMRaiseRope());
+  pm.addPass(llmc::createLLMRaiseAttention());
   // Drops what the raised ops replaced (and merges their shared pieces).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

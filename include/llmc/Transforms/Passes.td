@@ -80,6 +80,17 @@ def LLMRaiseRope : Pass<"llm-raise-rope", "mlir::ModuleOp"> {
   }];
 }
 
+def LLMRaiseAttention : Pass<"llm-raise-attention", "mlir::ModuleOp"> {
+  let summary = "Raises eager scaled dot-product attention to llm.attention";
+  let description = [{
+    Matches `MatMul(Softmax(MatMul(q, Transpose(k)) * scale [+ mask]), v)`
+    (scale as Div/Mul on the scores or on q/k, the f32 Cast round trip
+    around Softmax, HF `repeat_kv` Reshape/Expand/Reshape of k and v folded
+    into GQA) with static shapes and replaces it with
+    `llm.attention q, k, v[, mask] {scale}`.
+  }];
+}
+
 def LLMCPULoopOrder : Pass<"llm-cpu-loop-order", "mlir::ModuleOp"> {
   let summary = "Makes the most contiguous loop innermost in reductions (CPU)";
   let description = [{

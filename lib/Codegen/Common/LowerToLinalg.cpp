@@ -86,6 +86,8 @@ struct LowerToLinalgPass
     populateLowerReductionPatterns(converter, patterns);
     populateLowerDataMovementPatterns(converter, patterns);
     populateLowerSemanticPatterns(converter, patterns);
+    populateLowerAttentionPatterns(converter, patterns);
+    populateLowerQuantizedPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateCallOpTypeConversionPattern(patterns, converter);

@@ -122,6 +122,12 @@ void populateLowerDataMovementPatterns(const mlir::TypeConverter &converter,
 /// rms_norm, silu_mul, rope (LowerSemanticOps.cpp).
 void populateLowerSemanticPatterns(const mlir::TypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);
+/// attention (LowerAttention.cpp).
+void populateLowerAttentionPatterns(const mlir::TypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
+/// matmul_nbits (LowerQuantized.cpp).
+void populateLowerQuantizedPatterns(const mlir::TypeConverter &converter,
+                                    mlir::RewritePatternSet &patterns);
 
 } // namespace llmc::lowering
 

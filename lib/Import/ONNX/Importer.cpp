@@ -117,7 +117,7 @@ LogicalResult GraphImporter::checkSupportedOps() {
   for (int i = 0, e = graph.node_size(); i < e; ++i) {
     const onnx::NodeProto &node = graph.node(i);
     bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
-    if (defaultDomain && importers.count(node.op_type()))
+    if (importers.count(importerKey(node.domain(), node.op_type())))
       continue;
     std::string domain = defaultDomain ? "ai.onnx" : node.domain();
     Unsupported &entry = found[{node.op_type(), domain}];
@@ -304,7 +304,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   }
 
   NodeContext n(builder, node, name, loc, opset, std::move(inputs), baseDir);
-  OpImporter importer = getOpImporters().lookup(node.op_type());
+  OpImporter importer =
+      getOpImporters().lookup(importerKey(node.domain(), node.op_type()));
 
   // Errors raised while importing the node (by the importer, op inference or
   // verifiers) are re-emitted with the node's op type and name in front.

@@ -162,6 +162,12 @@ FailureOr<int64_t> normalizeAxis(NodeContext &n, int64_t axis, int64_t rank,
   return axis < 0 ? axis + rank : axis;
 }
 
+std::string importerKey(StringRef domain, StringRef opType) {
+  if (domain.empty() || domain == "ai.onnx")
+    return opType.str();
+  return (domain + "." + opType).str();
+}
+
 const OpImporterMap &getOpImporters() {
   static const OpImporterMap map = [] {
     OpImporterMap m;
@@ -169,6 +175,8 @@ const OpImporterMap &getOpImporters() {
     registerShapeImporters(m);
     registerConstantImporters(m);
     registerMathImporters(m);
+    registerContribImporters(m);
+    registerAttentionImporters(m);
     return m;
   }();
   return map;

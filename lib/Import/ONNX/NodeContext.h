@@ -186,6 +186,18 @@ void registerElementwiseImporters(OpImporterMap &map);
 void registerShapeImporters(OpImporterMap &map);
 void registerConstantImporters(OpImporterMap &map);
 void registerMathImporters(OpImporterMap &map);
+/// onnxruntime-genai builder and opset-23 forms of norms, RoPE, GELU variants
+/// and MatMulNBits (OpImportersContrib.cpp); registers com.microsoft ops.
+void registerContribImporters(OpImporterMap &map);
+/// Attention (opset 23), com.microsoft MultiHeadAttention and
+/// GroupQueryAttention (OpImportersAttention.cpp).
+void registerAttentionImporters(OpImporterMap &map);
+
+/// Registry key of an op: its op_type in the default domain ("" or
+/// "ai.onnx"), "<domain>.<op_type>" in any other domain (for example
+/// "com.microsoft.FastGelu"), so that only the registered ops of a domain
+/// are supported.
+std::string importerKey(llvm::StringRef domain, llvm::StringRef opType);
 
 /// All importers, keyed by op_type.
 const OpImporterMap &getOpImporters();

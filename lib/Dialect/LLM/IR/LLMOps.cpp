@@ -566,5 +566,126 @@ LogicalResult RopeOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Quantized ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulNBitsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, MatMulNBitsOp::Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto a = rankedOf(adaptor.getA());
+  if (a.getRank() < 1)
+    return emitOptionalError(loc, "matmul_nbits input must have rank >= 1");
+  SmallVector<int64_t> shape(a.getShape().drop_back());
+  shape.push_back((int64_t)adaptor.getN());
+  inferred.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return success();
+}
+
+LogicalResult MatMulNBitsOp::verify() {
+  int64_t bits = getBits(), blockSize = getBlockSize(), k = getK(), n = getN();
+  auto a = getA().getType(), b = getB().getType();
+  auto scales = getScales().getType();
+  if (!isa<FloatType>(a.getElementType()))
+    return emitOpError("expects a float input");
+  if (bits != 4 && bits != 8)
+    return emitOpError("bits must be 4 or 8, got ") << bits;
+  if (blockSize < 16 || (blockSize & (blockSize - 1)) != 0)
+    return emitOpError("block_size must be a power of 2 >= 16, got ")
+           << blockSize;
+  if (k <= 0 || n <= 0)
+    return emitOpError("k and n must be positive");
+  if (a.getRank() < 1 || (!a.isDynamicDim(a.getRank() - 1) &&
+                          a.getShape().back() != k))
+    return emitOpError("input last dim must be k = ") << k << ", got " << a;
+  int64_t nBlocks = (k + blockSize - 1) / blockSize;
+  int64_t blob = blockSize * bits / 8;
+  if (!b.getElementType().isUnsignedInteger(8) || b.getRank() != 3 ||
+      failed(verifyCompatibleShape(b.getShape(), {n, nBlocks, blob})))
+    return emitOpError("packed weight must be ui8 [")
+           << n << ", " << nBlocks << ", " << blob << "], got " << b;
+  if (scales.getElementType() != a.getElementType())
+    return emitOpError("scales must have the input element type");
+  auto perRow = [&](RankedTensorType t, int64_t cols) {
+    return (t.getRank() == 1 &&
+            succeeded(verifyCompatibleShape(t.getShape(), {n * cols}))) ||
+           (t.getRank() == 2 &&
+            succeeded(verifyCompatibleShape(t.getShape(), {n, cols})));
+  };
+  if (!perRow(scales, nBlocks))
+    return emitOpError("scales must be [") << n * nBlocks << "] or [" << n
+                                           << ", " << nBlocks << "], got "
+                                           << scales;
+  if (Value zp = getZeroPoints()) {
+    auto z = cast<RankedTensorType>(zp.getType());
+    int64_t zpBlob = (nBlocks * bits + 7) / 8;
+    if (!z.getElementType().isUnsignedInteger(8) || !perRow(z, zpBlob))
+      return emitOpError("zero points must be ui8 [")
+             << n * zpBlob << "] or [" << n << ", " << zpBlob << "], got "
+             << z;
+  }
+  return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            AttentionOp::Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto q = rankedOf(adaptor.getQuery()), v = rankedOf(adaptor.getValue());
+  if (q.getRank() != 4 || v.getRank() != 4)
+    return emitOptionalError(loc, "attention expects 4-D query/key/value");
+  SmallVector<int64_t> shape(q.getShape());
+  shape[3] = v.getDimSize(3);
+  inferred.push_back(RankedTensorType::get(shape, q.getElementType()));
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto q = getQuery().getType(), k = getKey().getType(),
+       v = getValue().getType();
+  Type elt = q.getElementType();
+  if (!isa<FloatType>(elt))
+    return emitOpError("expects float operands");
+  if (k.getRank() != 4)
+    return emitOpError("expects 4-D query/key/value ([B, H, S, D])");
+  if (k.getElementType() != elt || v.getElementType() != elt)
+    return emitOpError("query, key and value must have one element type");
+  auto same = [](int64_t a, int64_t b) {
+    return a == kDyn || b == kDyn || a == b;
+  };
+  if (!same(q.getDimSize(0), k.getDimSize(0)) ||
+      !same(q.getDimSize(0), v.getDimSize(0)))
+    return emitOpError("batch sizes differ");
+  if (!same(k.getDimSize(1), v.getDimSize(1)))
+    return emitOpError("key and value have different head counts");
+  if (!same(k.getDimSize(2), v.getDimSize(2)))
+    return emitOpError("key and value have different sequence lengths");
+  if (!same(q.getDimSize(3), k.getDimSize(3)))
+    return emitOpError("query head dim ")
+           << q.getDimSize(3) << " differs from the key head dim "
+           << k.getDimSize(3);
+  int64_t hq = q.getDimSize(1), hkv = k.getDimSize(1);
+  if (hq != kDyn && hkv != kDyn && (hkv == 0 || hq % hkv != 0))
+    return emitOpError("query heads (")
+           << hq << ") must be a multiple of the key/value heads (" << hkv
+           << ")";
+  int64_t s = q.getDimSize(2), t = k.getDimSize(2);
+  if (getCausal() && s != kDyn && t != kDyn && s > t)
+    return emitOpError("causal attention needs at least as many keys (")
+           << t << ") as queries (" << s << ")";
+  if (Value mask = getMask()) {
+    auto m = rankedOf(mask);
+    if (m.getElementType() != elt)
+      return emitOpError("mask must be additive, of the query element type");
+    SmallVector<int64_t> full{q.getDimSize(0), hq, s, t}, shape;
+    if (m.getRank() > 4 ||
+        failed(broadcastShapes(m.getShape(), full, shape)) ||
+        failed(verifyCompatibleShape(shape, full)))
+      return emitOpError("mask of type ")
+             << m << " does not broadcast to [B, Hq, S, T]";
+  }
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "llmc/Dialect/LLM/IR/LLMOps.cpp.inc"

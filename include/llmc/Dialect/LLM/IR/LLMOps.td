@@ -367,4 +367,61 @@ def LLM_RopeOp : LLM_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def LLM_AttentionOp : LLM_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Scaled dot-product attention with grouped (GQA/MQA) KV heads";
+  let description = [{
+    `y[b, h, i] = sum_j softmax_j(scale * q[b, h, i] . k[b, h / g, j] +
+    mask[b, h, i, j])[j] * v[b, h / g, j]` with `q: [B, Hq, S, D]`,
+    `k: [B, Hkv, T, D]`, `v: [B, Hkv, T, Dv]`, `g = Hq / Hkv` (`Hq % Hkv ==
+    0`; `Hkv == 1` is MQA) and result `[B, Hq, S, Dv]`. `mask` (optional) is
+    additive, of the element type of `q`, and broadcasts to `[B, Hq, S, T]`
+    (numpy rules, rank <= 4); boolean masks are turned into `0 / -max`
+    additive ones by the importers. `causal`: query `i` is the last `S` of
+    the `T` positions and sees keys `j <= i + (T - S)`. Softmax is computed
+    in f32 (for f16/bf16) with the row maximum subtracted.
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       F32Attr:$scale,
+                       DefaultValuedAttr<BoolAttr, "false">:$causal);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantized ops (imported from onnxruntime's com.microsoft contrib ops;
+// lowered in lib/Codegen/Common/LowerQuantized.cpp).
+//===----------------------------------------------------------------------===//
+
+def LLM_MatMulNBitsOp : LLM_Op<"matmul_nbits", [Pure, InferTypeOpAdaptor]> {
+  let summary = "a @ dequantize(b)^T with a blockwise 4/8-bit packed weight";
+  let description = [{
+    onnxruntime's `com.microsoft.MatMulNBits` on the raw packed tensors:
+    `b` is `ui8 [n, n_blocks, blob]` with `n_blocks = ceil(k / block_size)`
+    and `blob = block_size * bits / 8`; element `(j, i)` of the logical
+    `[n, k]` weight is quantized value `i % block_size` of block
+    `i / block_size` of row `j`, stored low nibble first for 4 bits.
+    `scales` (the element type of `a`) is `[n * n_blocks]` or `[n, n_blocks]`.
+    `zero_points` (optional) is `ui8 [n * zp_blob]` or `[n, zp_blob]` with
+    `zp_blob = ceil(n_blocks * bits / 8)`, packed like `b` (low nibble
+    first); without it the zero point is `2^(bits-1)`. Dequantized weight:
+    `(q - zp) * scale`. Result: `[..., n]`, the element type of `a`.
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                       AnyRankedTensor:$scales,
+                       Optional<AnyRankedTensor>:$zero_points,
+                       I64Attr:$bits, I64Attr:$block_size, I64Attr:$k,
+                       I64Attr:$n);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b `,` $scales (`,` $zero_points^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif
