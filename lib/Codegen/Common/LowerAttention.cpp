@@ -29,17 +29,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Value extTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : (Value)arith::ExtFOp::create(b, loc, type, v);
-}
-
-static Value dimIndex(OpBuilder &b, Location loc, Value t, int64_t d) {
-  auto tt = cast<RankedTensorType>(t.getType());
-  if (!tt.isDynamicDim(d))
-    return arith::ConstantIndexOp::create(b, loc, tt.getDimSize(d));
-  return tensor::DimOp::create(b, loc, t, d);
-}
-
 /// A linalg.generic over `loops` dims whose last `numReduced` are reductions,
 /// accumulating into `init` (identity map over the leading dims).
 static Value buildContraction(OpBuilder &b, Location loc, ValueRange inputs,

@@ -23,10 +23,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
 /// An integer index tensor element as `index`; negative values count from
 /// the end of a dim of size `dimSize` (ONNX Gather/ScatterND).
 static Value toIndex(OpBuilder &b, Location loc, Value v, Type origType,

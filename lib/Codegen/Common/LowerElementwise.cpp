@@ -20,10 +20,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
 template <typename OpTy, BinaryKind Kind>
 struct BinaryPattern : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;

@@ -21,15 +21,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Value extTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : (Value)arith::ExtFOp::create(b, loc, type, v);
-}
-
-static Value truncTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v
-                             : (Value)arith::TruncFOp::create(b, loc, type, v);
-}
-
 struct MatMulNBitsPattern : OpConversionPattern<llm::MatMulNBitsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult

@@ -18,14 +18,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
-static Value extTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : (Value)arith::ExtFOp::create(b, loc, type, v);
-}
-
 /// Rounds a compute-type tensor to the signless form of `orig` elementwise.
 static Value roundTo(OpBuilder &b, Location loc, Value v, Type orig) {
   auto t = cast<RankedTensorType>(v.getType());

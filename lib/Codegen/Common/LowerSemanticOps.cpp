@@ -19,15 +19,6 @@ using namespace llmc::lowering;
 
 namespace {
 
-static Value extTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : (Value)arith::ExtFOp::create(b, loc, type, v);
-}
-
-static Value truncTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v
-                             : (Value)arith::TruncFOp::create(b, loc, type, v);
-}
-
 /// Size of dim `d` of `t` as a scalar of the float type `type`.
 static Value dimAsFloat(OpBuilder &b, Location loc, Value t, int64_t d,
                         Type type) {

@@ -108,6 +108,20 @@ mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildStaticReshape(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value input, mlir::RankedTensorType type);
 
+//===-- Small value helpers -----------------------------------------------===//
+
+/// Element type of a shaped value.
+mlir::Type elementTypeOf(mlir::Value v);
+/// `v` extended (arith.extf) or truncated (arith.truncf) to float `type`;
+/// `v` itself when it already has that type.
+mlir::Value extTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                  mlir::Type type);
+mlir::Value truncTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                    mlir::Type type);
+/// Dim `d` of tensor `t` as an index value (a constant when static).
+mlir::Value dimIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t,
+                     int64_t d);
+
 //===-- Pattern sets ------------------------------------------------------===//
 
 /// Ops that handle `?` dims; every other llm op needs static shapes.

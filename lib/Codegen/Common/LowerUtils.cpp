@@ -412,3 +412,25 @@ Value buildStaticReshape(OpBuilder &b, Location loc, Value input,
 }
 
 } // namespace llmc::lowering
+
+//===-- Small value helpers -----------------------------------------------===//
+
+Type llmc::lowering::elementTypeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+Value llmc::lowering::extTo(OpBuilder &b, Location loc, Value v, Type type) {
+  return v.getType() == type ? v : (Value)arith::ExtFOp::create(b, loc, type, v);
+}
+
+Value llmc::lowering::truncTo(OpBuilder &b, Location loc, Value v, Type type) {
+  return v.getType() == type ? v
+                             : (Value)arith::TruncFOp::create(b, loc, type, v);
+}
+
+Value llmc::lowering::dimIndex(OpBuilder &b, Location loc, Value t, int64_t d) {
+  auto tt = cast<RankedTensorType>(t.getType());
+  if (!tt.isDynamicDim(d))
+    return arith::ConstantIndexOp::create(b, loc, tt.getDimSize(d));
+  return tensor::DimOp::create(b, loc, t, d);
+}
