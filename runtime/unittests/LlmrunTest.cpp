@@ -16,26 +16,6 @@ namespace plan = llmc::plan;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-Result llmrun(const TempDir &dir, const std::string &args) {
-  std::string cmd = std::string(LLMC_LLMRUN_PATH) + " " + args + " >" +
-                    dir.file("stdout") + " 2>" + dir.file("stderr");
-  int raw = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  auto slurp = [](const std::string &p) {
-    std::vector<uint8_t> b = readBytes(p);
-    return std::string(b.begin(), b.end());
-  };
-  r.out = slurp(dir.file("stdout"));
-  r.err = slurp(dir.file("stderr"));
-  return r;
-}
-
 Tensor floats(std::vector<float> v) {
   Tensor t;
   t.dtype = plan::FLOAT;
@@ -55,7 +35,7 @@ std::vector<float> readFloats(const std::string &path) {
   return v;
 }
 
-void expectOneLineError(const Result &r, const std::string &words) {
+void expectOneLineError(const LlmrunResult &r, const std::string &words) {
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(r.err.rfind("llmrun: error: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
@@ -76,7 +56,7 @@ protected:
 };
 
 TEST_F(Llmrun, ExecWithNameBinding) {
-  Result r = llmrun(dir, dir.file("m.plan") + " --exec --input x=" +
+  LlmrunResult r = llmrun(dir, dir.file("m.plan") + " --exec --input x=" +
                              dir.file("anon.pb") + " --output-dir " +
                              dir.file("out/nested"));
   ASSERT_EQ(r.code, 0) << r.err;
@@ -93,7 +73,7 @@ TEST_F(Llmrun, ExecWithNameBinding) {
 }
 
 TEST_F(Llmrun, ExecWithProtoNameBinding) {
-  Result r = llmrun(dir, "--exec " + dir.file("m.plan") + " --input " +
+  LlmrunResult r = llmrun(dir, "--exec " + dir.file("m.plan") + " --input " +
                              dir.file("named.pb") + " -o " + dir.file("out"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(readFloats(dir.file("out/y.pb")),
@@ -136,7 +116,7 @@ TEST_F(Llmrun, Errors) {
 }
 
 TEST_F(Llmrun, ModesAndHelp) {
-  Result r = llmrun(dir, dir.file("m.plan"));
+  LlmrunResult r = llmrun(dir, dir.file("m.plan"));
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("only --exec is implemented"), std::string::npos);
 

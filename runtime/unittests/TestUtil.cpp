@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <sys/wait.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -125,6 +126,21 @@ PlanWriterInput makeReferencePlan() {
                            testKernelBytes());
   in.sections.emplace_back("weights", std::move(weights));
   return in;
+}
+
+LlmrunResult llmrun(const TempDir &dir, const std::string &args) {
+  std::string cmd = std::string(LLMC_LLMRUN_PATH) + " " + args + " >" +
+                    dir.file("stdout") + " 2>" + dir.file("stderr");
+  int raw = std::system(cmd.c_str());
+  LlmrunResult r;
+  r.code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  auto slurp = [](const std::string &p) {
+    std::vector<uint8_t> b = readBytes(p);
+    return std::string(b.begin(), b.end());
+  };
+  r.out = slurp(dir.file("stdout"));
+  r.err = slurp(dir.file("stderr"));
+  return r;
 }
 
 } // namespace llmc::runtime::test

@@ -39,6 +39,16 @@ std::vector<uint8_t> testKernelBytes(bool alt = false);
 PlanWriterInput makeReferencePlan();
 
 
+/// Exit code and captured output of one `llmrun` invocation.
+struct LlmrunResult {
+  int code = -1;
+  std::string out, err;
+};
+
+/// Runs the built llmrun with `args` (a shell fragment); its stdout and
+/// stderr go through files in `dir`.
+LlmrunResult llmrun(const TempDir &dir, const std::string &args);
+
 } // namespace llmc::runtime::test
 
 #endif

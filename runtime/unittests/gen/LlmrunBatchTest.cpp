@@ -13,26 +13,6 @@ using namespace llmc::runtime::test;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-Result llmrun(const TempDir &dir, const std::string &args) {
-  std::string cmd = std::string(LLMC_LLMRUN_PATH) + " " + args + " >" +
-                    dir.file("stdout") + " 2>" + dir.file("stderr");
-  int raw = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  auto slurp = [](const std::string &p) {
-    std::vector<uint8_t> b = readBytes(p);
-    return std::string(b.begin(), b.end());
-  };
-  r.out = slurp(dir.file("stdout"));
-  r.err = slurp(dir.file("stderr"));
-  return r;
-}
-
 const char *kGood = "{\"id\": \"r0\", \"prompt_ids\": [1, 2, 3], "
                     "\"max_tokens\": 4, \"temperature\": 0}\n";
 
@@ -62,7 +42,7 @@ protected:
 TEST_F(LlmrunBatch, NotAGenerationPlan) {
   writeBytes(dir.file("one.jsonl"), kGood);
   std::string plan = dir.file("m.plan");
-  Result r = llmrun(dir, plan + " --batch " + dir.file("one.jsonl"));
+  LlmrunResult r = llmrun(dir, plan + " --batch " + dir.file("one.jsonl"));
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "llmrun: error: " + plan +
                        ": not a generation plan (compile a decoder LLM with "
@@ -72,7 +52,7 @@ TEST_F(LlmrunBatch, NotAGenerationPlan) {
 
 TEST_F(LlmrunBatch, MalformedLinesFailBeforeThePlanIsRead) {
   // Duplicate id on line 3 of good.jsonl; the plan does not even exist.
-  Result r = llmrun(dir, dir.file("missing.plan") + " --batch " +
+  LlmrunResult r = llmrun(dir, dir.file("missing.plan") + " --batch " +
                              dir.file("good.jsonl"));
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "llmrun: error: " + dir.file("good.jsonl") +
@@ -90,7 +70,7 @@ TEST_F(LlmrunBatch, MalformedLinesFailBeforeThePlanIsRead) {
 }
 
 TEST_F(LlmrunBatch, SkipReportsTheLineAndGoesOn) {
-  Result r = llmrun(dir, dir.file("m.plan") + " --batch " +
+  LlmrunResult r = llmrun(dir, dir.file("m.plan") + " --batch " +
                              dir.file("mixed.jsonl") + " --on-error skip");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("llmrun: warning: " + dir.file("mixed.jsonl") +
@@ -103,7 +83,7 @@ TEST_F(LlmrunBatch, SkipReportsTheLineAndGoesOn) {
 
 TEST_F(LlmrunBatch, GenerationPlanNeedsTheStepExecutor) {
   writeBytes(dir.file("one.jsonl"), kGood);
-  Result r = llmrun(dir, dir.file("gen.plan") + " --batch " +
+  LlmrunResult r = llmrun(dir, dir.file("gen.plan") + " --batch " +
                              dir.file("one.jsonl") + " -o " +
                              dir.file("out.jsonl"));
   EXPECT_EQ(r.code, 1);
@@ -121,7 +101,7 @@ TEST_F(LlmrunBatch, GenerationPlanNeedsTheStepExecutor) {
 TEST_F(LlmrunBatch, BadOptions) {
   writeBytes(dir.file("one.jsonl"), kGood);
   std::string base = dir.file("m.plan") + " --batch " + dir.file("one.jsonl");
-  auto oneLine = [](const Result &r, const std::string &words) {
+  auto oneLine = [](const LlmrunResult &r, const std::string &words) {
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_EQ(r.err.rfind("llmrun: error: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
