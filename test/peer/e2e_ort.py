@@ -272,6 +272,23 @@ def model_tiny_llama(work, rng):
     return path, inputs, args
 
 
+def model_kjv(work, rng):
+    """The trained KJV demo model (models/kjv/kjv.onnx: 6 layers, GQA 8/4,
+    vocab 3000) with past key/values: batch 1, 8 new tokens after 4 past."""
+    B, S, P, KV, DH, LAYERS, VOCAB = 1, 8, 4, 4, 32, 6, 3000
+    path = os.path.join(ROOT, "models", "kjv", "kjv.onnx")
+    inputs = {"input_ids": rng.integers(0, VOCAB, (B, S)).astype(np.int64),
+              "attention_mask": np.ones((B, P + S), np.int64),
+              "position_ids": np.arange(P, P + S, dtype=np.int64)[None, :]}
+    for i in range(LAYERS):
+        for kind in ("key", "value"):
+            inputs["past_key_values.%d.%s" % (i, kind)] = f32(rng.normal(0, 1, (B, KV, P, DH)))
+    args = []
+    for name, value in inputs.items():
+        args += ["--input-shape", "%s=%s" % (name, "x".join(str(d) for d in value.shape))]
+    return path, inputs, args
+
+
 # --- onnxruntime-genai builder / opset-23 forms (lib/Import/ONNX/OpImportersContrib.cpp)
 
 def save_contrib_model(path, nodes, name, inputs, outputs, initializers, opset):
@@ -454,6 +471,7 @@ MODELS = [
     ("batched_mha", model_batched_mha),
     ("rotary", model_rotary),
     ("tiny_llama", model_tiny_llama),
+    ("kjv", model_kjv),
     ("genai_block", model_genai_block),
     ("opset23_forms", model_opset23_forms),
 ] + [("attn_" + m, attention_model(m)) for m in ATTENTION_MODELS]
