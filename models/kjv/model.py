@@ -254,3 +254,43 @@ def load_checkpoint(path):
     model = KjvLlama(cfg)
     model.load_state_dict(ckpt["model"])
     return model.eval(), ckpt
+
+
+def onnx_io_names(cfg):
+    """Past and present key/value names of the exported signature."""
+    past = []
+    for i in range(cfg.num_hidden_layers):
+        past += ["past_key_values.%d.key" % i, "past_key_values.%d.value" % i]
+    return past, [n.replace("past_key_values", "present") for n in past]
+
+
+def export_onnx(model, out, opset):
+    """torch.onnx.export in the past/present convention with symbolic batch,
+    sequence and past dims (traced at batch 1, 5 new tokens, 3 past); returns
+    the exported ModelProto without the exporter's per-node stack traces,
+    not yet saved."""
+    import onnx
+
+    cfg = model.config
+    past_names, present_names = onnx_io_names(cfg)
+    B, S, P = 1, 5, 3
+    input_ids = torch.randint(0, cfg.vocab_size, (B, S))
+    attention_mask = torch.ones(B, P + S, dtype=torch.int64)
+    position_ids = torch.arange(P, P + S).unsqueeze(0)
+    past = [torch.randn(B, cfg.num_key_value_heads, P, cfg.head_dim) for _ in range(2 * cfg.num_hidden_layers)]
+    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+               "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
+               "position_ids": {0: "batch_size", 1: "sequence_length"},
+               "logits": {0: "batch_size", 1: "sequence_length"}}
+    for n in past_names:
+        dynamic[n] = {0: "batch_size", 2: "past_sequence_length"}
+    for n in present_names:
+        dynamic[n] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
+    torch.onnx.export(model, (input_ids, attention_mask, position_ids, *past), out,
+                      input_names=["input_ids", "attention_mask", "position_ids"] + past_names,
+                      output_names=["logits"] + present_names, dynamic_axes=dynamic,
+                      opset_version=opset, do_constant_folding=True)
+    m = onnx.load(out)
+    for node in m.graph.node:
+        node.ClearField("doc_string")
+    return m

@@ -58,37 +58,10 @@ sys.path.insert(0, os.path.join(kjv_data.ROOT, "test", "peer"))
 PROMPT_LEN, NEW_TOKENS = 32, 32
 
 
-def names(cfg):
-    past = []
-    for i in range(cfg.num_hidden_layers):
-        past += ["past_key_values.%d.key" % i, "past_key_values.%d.value" % i]
-    return past, [n.replace("past_key_values", "present") for n in past]
-
-
 def export(model, out, opset):
-    cfg = model.config
-    past_names, present_names = names(cfg)
-    B, S, P = 1, 5, 3
-    input_ids = torch.randint(0, cfg.vocab_size, (B, S))
-    attention_mask = torch.ones(B, P + S, dtype=torch.int64)
-    position_ids = torch.arange(P, P + S).unsqueeze(0)
-    past = [torch.randn(B, cfg.num_key_value_heads, P, cfg.head_dim) for _ in range(2 * cfg.num_hidden_layers)]
-    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-               "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
-               "position_ids": {0: "batch_size", 1: "sequence_length"},
-               "logits": {0: "batch_size", 1: "sequence_length"}}
-    for n in past_names:
-        dynamic[n] = {0: "batch_size", 2: "past_sequence_length"}
-    for n in present_names:
-        dynamic[n] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
-    torch.onnx.export(model, (input_ids, attention_mask, position_ids, *past), out,
-                      input_names=["input_ids", "attention_mask", "position_ids"] + past_names,
-                      output_names=["logits"] + present_names, dynamic_axes=dynamic,
-                      opset_version=opset, do_constant_folding=True)
-    import onnx  # drop the exporter's per-node stack traces
-    m = onnx.load(out)
-    for node in m.graph.node:
-        node.ClearField("doc_string")
+    import onnx
+
+    m = kjv_model.export_onnx(model, out, opset)
     m.producer_name = "llmc scripts/kjv/export_onnx.py (torch %s)" % torch.__version__
     m.doc_string = "kjv: Llama-architecture decoder trained on the King James Bible; see models/kjv/MODEL_CARD.md"
     onnx.checker.check_model(m)
@@ -108,7 +81,7 @@ def torch_step(model, ids, past, pos):
 
 def ort_step(path, cfg, ids, past, pos):
     from ort_peer import run_ort
-    past_names, present_names = names(cfg)
+    past_names, present_names = kjv_model.onnx_io_names(cfg)
     ids = np.asarray(ids, dtype=np.int64).reshape(1, -1)
     q = ids.shape[1]
     feeds = {"input_ids": ids, "attention_mask": np.ones((1, pos + q), np.int64),
