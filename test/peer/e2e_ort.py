@@ -251,15 +251,12 @@ def model_rotary(work, rng):
     return path, {"x": f32(rng.normal(0, 1, (B, S, H * dh)))}
 
 
-def model_tiny_llama(work, rng):
-    """The committed torch.onnx export of a 2-layer Llama (GQA, RoPE, RMSNorm,
-    SwiGLU; made by test/Transforms/Inputs/make_tiny_llama.py) with past
-    key/values: batch 1, 5 new tokens, 3 past tokens, the last past position
-    padded out in attention_mask."""
-    B, S, P, KV, DH, LAYERS, VOCAB = 1, 5, 3, 2, 8, 2, 64
-    path = os.path.join(ROOT, "test", "Transforms", "Inputs", "tiny_llama.onnx")
+def llama_past_inputs(rng, path, B, S, P, KV, DH, LAYERS, VOCAB, masked_past=0):
+    """Inputs of a past/present Llama export (random ids, past key/values,
+    the first `masked_past` positions padded out) and the --input-shape
+    arguments that fix every dim."""
     mask = np.ones((B, P + S), np.int64)
-    mask[:, 0] = 0
+    mask[:, :masked_past] = 0
     inputs = {"input_ids": rng.integers(0, VOCAB, (B, S)).astype(np.int64),
               "attention_mask": mask,
               "position_ids": np.arange(P, P + S, dtype=np.int64)[None, :]}
@@ -272,21 +269,21 @@ def model_tiny_llama(work, rng):
     return path, inputs, args
 
 
+def model_tiny_llama(work, rng):
+    """The committed torch.onnx export of a 2-layer Llama (GQA, RoPE, RMSNorm,
+    SwiGLU; made by test/Transforms/Inputs/make_tiny_llama.py) with past
+    key/values: batch 1, 5 new tokens, 3 past tokens, the first past position
+    padded out in attention_mask."""
+    path = os.path.join(ROOT, "test", "Transforms", "Inputs", "tiny_llama.onnx")
+    return llama_past_inputs(rng, path, B=1, S=5, P=3, KV=2, DH=8, LAYERS=2, VOCAB=64,
+                             masked_past=1)
+
+
 def model_kjv(work, rng):
     """The trained KJV demo model (models/kjv/kjv.onnx: 6 layers, GQA 8/4,
     vocab 3000) with past key/values: batch 1, 8 new tokens after 4 past."""
-    B, S, P, KV, DH, LAYERS, VOCAB = 1, 8, 4, 4, 32, 6, 3000
     path = os.path.join(ROOT, "models", "kjv", "kjv.onnx")
-    inputs = {"input_ids": rng.integers(0, VOCAB, (B, S)).astype(np.int64),
-              "attention_mask": np.ones((B, P + S), np.int64),
-              "position_ids": np.arange(P, P + S, dtype=np.int64)[None, :]}
-    for i in range(LAYERS):
-        for kind in ("key", "value"):
-            inputs["past_key_values.%d.%s" % (i, kind)] = f32(rng.normal(0, 1, (B, KV, P, DH)))
-    args = []
-    for name, value in inputs.items():
-        args += ["--input-shape", "%s=%s" % (name, "x".join(str(d) for d in value.shape))]
-    return path, inputs, args
+    return llama_past_inputs(rng, path, B=1, S=8, P=4, KV=4, DH=32, LAYERS=6, VOCAB=3000)
 
 
 # --- onnxruntime-genai builder / opset-23 forms (lib/Import/ONNX/OpImportersContrib.cpp)
