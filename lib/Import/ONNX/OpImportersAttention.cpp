@@ -115,6 +115,38 @@ double defaultScale(NodeContext &n, Value q4) {
                                              : 1.0 / std::sqrt((double)d);
 }
 
+/// The tail all three attention importers share: present = past ++ new
+/// (inputs pastIndex, pastIndex + 1), the optional additive mask of input
+/// `maskIndex` (< 0: none), attention, then outputs Y (heads merged back to
+/// [B, S, H * D] when `merge`), present_key, present_value.
+LogicalResult attendAndSetOutputs(NodeContext &n, Value q, Value k, Value v,
+                                  unsigned pastIndex, int maskIndex,
+                                  bool causal, bool merge) {
+  FailureOr<Value> presentK = appendKV(n, pastIndex, k);
+  if (failed(presentK))
+    return failure();
+  FailureOr<Value> presentV = appendKV(n, pastIndex + 1, v);
+  if (failed(presentV))
+    return failure();
+  Value mask;
+  if (maskIndex >= 0 && n.hasInput(maskIndex)) {
+    FailureOr<Value> m =
+        additiveMask(n, n.input(maskIndex), typeOf(q).getElementType());
+    if (failed(m))
+      return failure();
+    mask = *m;
+  }
+  FailureOr<Value> y =
+      attention(n, q, *presentK, *presentV, mask, defaultScale(n, q), causal);
+  if (failed(y))
+    return failure();
+  if (failed(n.setResult(merge ? mergeHeads(n, *y) : y)))
+    return failure();
+  n.setOutput(1, *presentK);
+  n.setOutput(2, *presentV);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Attention (ONNX opset 23)
 //===----------------------------------------------------------------------===//
@@ -155,37 +187,12 @@ LogicalResult importOnnxAttention(NodeContext &n) {
              n.inputType(2).getRank() != 4) {
     return n.emitError() << "Q, K and V must all be 3-D or all 4-D";
   }
-  FailureOr<Value> presentK = appendKV(n, 4, k);
-  if (failed(presentK))
-    return failure();
-  FailureOr<Value> presentV = appendKV(n, 5, v);
-  if (failed(presentV))
-    return failure();
-
-  Value mask;
-  if (n.hasInput(3)) {
-    FailureOr<Value> m = additiveMask(n, n.input(3), elt);
-    if (failed(m))
-      return failure();
-    mask = *m;
-  }
   // With a past, query i is at position P + i and sees keys j <= P + i
   // (the triangle aligned to the lower right, as ONNX Runtime 1.30 runs it):
   // exactly llm.attention's `causal`.
   bool causal = n.intAttr("is_causal", 0) != 0;
-  FailureOr<Value> y =
-      attention(n, q, *presentK, *presentV, mask, defaultScale(n, q), causal);
-  if (failed(y))
-    return failure();
-  if (threeD) {
-    y = mergeHeads(n, *y);
-    if (failed(y))
-      return failure();
-  }
-  n.setOutput(0, *y);
-  n.setOutput(1, *presentK);
-  n.setOutput(2, *presentV);
-  return success();
+  return attendAndSetOutputs(n, q, k, v, /*pastIndex=*/4, /*maskIndex=*/3,
+                             causal, /*merge=*/threeD);
 }
 
 //===----------------------------------------------------------------------===//
@@ -215,29 +222,9 @@ LogicalResult importMultiHeadAttention(NodeContext &n) {
   FailureOr<Value> v = splitHeads(n, n.input(2), heads, "value");
   if (failed(v))
     return failure();
-  FailureOr<Value> presentK = appendKV(n, 6, *k);
-  if (failed(presentK))
-    return failure();
-  FailureOr<Value> presentV = appendKV(n, 7, *v);
-  if (failed(presentV))
-    return failure();
-  Value mask;
-  if (n.hasInput(5)) {
-    FailureOr<Value> m = additiveMask(n, n.input(5), elt);
-    if (failed(m))
-      return failure();
-    mask = *m;
-  }
-  bool causal = n.intAttr("unidirectional", 0) != 0;
-  FailureOr<Value> y = attention(n, *q, *presentK, *presentV, mask,
-                                 defaultScale(n, *q), causal);
-  if (failed(y))
-    return failure();
-  if (failed(n.setResult(mergeHeads(n, *y))))
-    return failure();
-  n.setOutput(1, *presentK);
-  n.setOutput(2, *presentV);
-  return success();
+  return attendAndSetOutputs(n, *q, *k, *v, /*pastIndex=*/6, /*maskIndex=*/5,
+                             n.intAttr("unidirectional", 0) != 0,
+                             /*merge=*/true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -351,21 +338,8 @@ LogicalResult importGroupQueryAttention(NodeContext &n) {
     if (failed(k))
       return failure();
   }
-  FailureOr<Value> presentK = appendKV(n, 3, *k);
-  if (failed(presentK))
-    return failure();
-  FailureOr<Value> presentV = appendKV(n, 4, *v);
-  if (failed(presentV))
-    return failure();
-  FailureOr<Value> y = attention(n, *q, *presentK, *presentV, Value(),
-                                 defaultScale(n, *q), /*causal=*/true);
-  if (failed(y))
-    return failure();
-  if (failed(n.setResult(mergeHeads(n, *y))))
-    return failure();
-  n.setOutput(1, *presentK);
-  n.setOutput(2, *presentV);
-  return success();
+  return attendAndSetOutputs(n, *q, *k, *v, /*pastIndex=*/3, /*maskIndex=*/-1,
+                             /*causal=*/true, /*merge=*/true);
 }
 
 } // namespace
