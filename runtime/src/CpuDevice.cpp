@@ -3,6 +3,7 @@
 #include "SharedObjectLoader.h"
 #include "llmc/runtime/Device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -53,6 +54,13 @@ public:
     return Status::success();
   }
 
+  Status fillZero(void *dst, size_t size) override {
+    if (size)
+      std::memset(dst, 0, size);
+    return Status::success();
+  }
+  bool hostAddressable() const override { return true; }
+
   Status launch(KernelHandle kernel, void **args, size_t,
                 const std::vector<int64_t> &) override {
     reinterpret_cast<KernelFn>(kernel.impl)(args);
@@ -65,6 +73,17 @@ private:
 };
 
 } // namespace
+
+Status Device::fillZero(void *dst, size_t size) {
+  static const uint8_t kZeros[64 * 1024] = {};
+  for (size_t done = 0; done < size;) {
+    size_t n = std::min(size - done, sizeof kZeros);
+    LLMC_RETURN_IF_ERROR(copyToDevice(static_cast<uint8_t *>(dst) + done,
+                                      kZeros, n));
+    done += n;
+  }
+  return Status::success();
+}
 
 const char *hostCpuTargetName() {
 #if defined(__x86_64__)

@@ -49,6 +49,12 @@ public:
 
   virtual Status copyToDevice(void *dst, const void *hostSrc, size_t size) = 0;
   virtual Status copyToHost(void *hostDst, const void *src, size_t size) = 0;
+  // Sets `size` bytes at `dst` to zero (STATE buffers start zeroed). The
+  // default copies from a small zero block, so no device must implement it.
+  virtual Status fillZero(void *dst, size_t size);
+  // True when device pointers are host addresses (the CPU), so callers may
+  // read outputs in place instead of copying them.
+  virtual bool hostAddressable() const { return false; }
 
   // Runs `kernel` with args[i] = device pointer of buffer i of the step.
   // `launchDims` is empty on the CPU.

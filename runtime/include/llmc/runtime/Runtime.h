@@ -33,16 +33,41 @@ public:
   Engine &operator=(const Engine &) = delete;
 
   const PlanHeader &header() const;
+
+  // Programs (docs/plan-format.md): the top-level inputs/outputs/steps are
+  // the default program "", plus one per PlanHeader.programs entry.
+  // programNames() lists the named ones in plan order. inputNames,
+  // outputNames, setInput, run, getOutput and outputData act on the selected
+  // program ("" until selectProgram is called).
+  std::vector<std::string> programNames() const;
+  Status selectProgram(const std::string &name);
+  const std::string &selectedProgram() const;
+  // True when the plan has named programs and an empty default program (a
+  // generation plan): there is nothing to run without selectProgram.
+  bool defaultProgramEmpty() const;
+
   std::vector<std::string> inputNames() const;
   std::vector<std::string> outputNames() const;
 
   // Checks dtype and shape against the plan and copies the data in. Inputs stay
   // set across run() calls.
   Status setInput(const std::string &name, const Tensor &tensor);
-  // Executes every step in order; fails if an input was never set.
+  // Executes every step of the selected program in order; fails if an input
+  // was never set. Allocates STATE buffers not sized by setStateExtent yet.
   Status run();
   // Copies an output (from wherever its buffer lives) into `out`.
   Status getOutput(const std::string &name, Tensor &out);
+  // Zero-copy read of an output on a host-addressable device (the CPU):
+  // `data` points at the output's bytes and stays valid until the next run()
+  // of any program. Elsewhere an error; use getOutput.
+  Status outputData(const std::string &name, const void *&data, size_t &bytes);
+
+  // STATE buffers persist across run() calls and programs. Allocates
+  // (zero-filled) every STATE buffer whose dims[0] is `symbol` with `extent`
+  // rows; an error when that exceeds a buffer's size_bytes. Calling it again
+  // reallocates (and clears) them. Without a call, the first run() allocates
+  // every STATE buffer at its size_bytes.
+  Status setStateExtent(const std::string &symbol, int64_t extent);
 
 private:
   struct Impl;
