@@ -21,6 +21,23 @@ bool parseInt(const std::string &s, int64_t &out) {
   return true;
 }
 
+// Reads an optional positive integer key no larger than `max`.
+template <typename T>
+Status parsePositive(const std::map<std::string, std::string> &md,
+                     const char *key, int64_t min, T &out) {
+  auto it = md.find(key);
+  if (it == md.end())
+    return Status::success();
+  int64_t v = 0;
+  if (!parseInt(it->second, v) || v < min ||
+      v > std::numeric_limits<T>::max())
+    return Status::error(std::string("plan metadata '") + key +
+                         "' must be an integer >= " + std::to_string(min) +
+                         ", got '" + it->second + "'");
+  out = static_cast<T>(v);
+  return Status::success();
+}
+
 } // namespace
 
 bool isGenerationPlan(const std::map<std::string, std::string> &metadata) {
@@ -55,12 +72,18 @@ Status parseGenerationMetadata(const std::map<std::string, std::string> &md,
       pos = comma + 1;
     }
   }
-  auto len = md.find(kMetaMaxModelLen);
-  if (len != md.end()) {
-    if (!parseInt(len->second, out.maxModelLen) || out.maxModelLen < 2)
-      return Status::error(std::string("plan metadata '") + kMetaMaxModelLen +
-                           "' must be an integer >= 2, got '" + len->second +
+  LLMC_RETURN_IF_ERROR(parsePositive(md, kMetaMaxModelLen, 2, out.maxModelLen));
+  LLMC_RETURN_IF_ERROR(parsePositive(md, kMetaPageSize, 1, out.pageSize));
+  LLMC_RETURN_IF_ERROR(parsePositive(md, kMetaKvBlocksMax, 1, out.kvBlocksMax));
+  LLMC_RETURN_IF_ERROR(parsePositive(md, kMetaMaxBatch, 1, out.maxBatch));
+  LLMC_RETURN_IF_ERROR(parsePositive(md, kMetaMaxNumTokens, 1, out.maxNumTokens));
+  auto dt = md.find(kMetaKvDtype);
+  if (dt != md.end()) {
+    if (dt->second != "fp32" && dt->second != "fp16" && dt->second != "bf16")
+      return Status::error(std::string("plan metadata '") + kMetaKvDtype +
+                           "' must be fp32, fp16 or bf16, got '" + dt->second +
                            "'");
+    out.kvDtype = dt->second;
   }
   return Status::success();
 }
