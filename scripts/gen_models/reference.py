@@ -53,9 +53,11 @@ def ort_status():
     return _ort_peer().ort_available()
 
 
-def ort_references(model_path, requests, timeout=600):
+def ort_references(model_path, requests, timeout=600, opt=None, threads=None):
     """Runs test/peer/ort_generate.js on `requests`; returns its result list
-    (in request order). Raises RuntimeError when ORT is unavailable or fails."""
+    (in request order). Raises RuntimeError when ORT is unavailable or fails.
+    opt / threads: ORT's graph optimization level and intra-op threads
+    (default: disabled, 1)."""
     ort_peer = _ort_peer()
     ok, why = ort_peer.ort_available()
     if not ok:
@@ -66,8 +68,13 @@ def ort_references(model_path, requests, timeout=600):
         with open(req, "w") as f:
             json.dump(requests, f)
         env = dict(os.environ, LLMC_ORT_DIR=ort_peer.ort_dir())
+        cmd = [ort_peer.node_exe(), ORT_GENERATE, os.path.abspath(model_path), req, out]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        if opt:
+            cmd += ["--opt", opt]
         try:
-            p = subprocess.run([ort_peer.node_exe(), ORT_GENERATE, os.path.abspath(model_path), req, out],
+            p = subprocess.run(cmd,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise RuntimeError("ort_generate.js timed out after %ds" % timeout)

@@ -3,7 +3,7 @@
 // past/present decoder export -- the token-level reference for llmc's
 // generation tests (test/peer/generation_ort.py).
 //
-//   node ort_generate.js MODEL.onnx REQUESTS.json OUT.json
+//   node ort_generate.js MODEL.onnx REQUESTS.json OUT.json [--threads N] [--opt all]
 //
 // MODEL.onnx has the HF/Optimum signature: inputs input_ids [batch, seq],
 // attention_mask [batch, past + seq], position_ids [batch, seq] (optional),
@@ -26,7 +26,8 @@
 // metadata (static dims 1 and 3), else from the present outputs' metadata.
 //
 // Session: CPU EP, graphOptimizationLevel 'disabled', one intra-op thread
-// (as ort_run.js). onnxruntime-node is looked up in $LLMC_ORT_DIR/node_modules
+// (as ort_run.js); --threads and --opt change them (e.g. to check that a
+// reference does not depend on ORT's kernels and fusions). onnxruntime-node is looked up in $LLMC_ORT_DIR/node_modules
 // (the DIR given to scripts/setup_ort.sh), else next to this script.
 //
 // Errors: one line on stderr, exit status 1.
@@ -179,7 +180,13 @@ async function generate(ort, session, slots, req) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  if (argv.length !== 3) fail('usage: node ort_generate.js MODEL.onnx REQUESTS.json OUT.json');
+  const flags = { '--threads': 1, '--opt': 'disabled' };
+  while (argv.length > 3 && argv[argv.length - 2] in flags) {
+    const value = argv.pop();
+    const flag = argv.pop();
+    flags[flag] = flag === '--opt' ? value : Number(value);
+  }
+  if (argv.length !== 3) fail('usage: node ort_generate.js MODEL.onnx REQUESTS.json OUT.json [--threads N] [--opt all]');
   const [model, reqFile, outFile] = argv;
   const reqs = readRequests(reqFile);
   const ort = loadOrt();
@@ -187,8 +194,8 @@ async function main() {
   try {
     session = await ort.InferenceSession.create(model, {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: 'disabled',
-      intraOpNumThreads: 1,
+      graphOptimizationLevel: flags['--opt'],
+      intraOpNumThreads: flags['--threads'],
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
