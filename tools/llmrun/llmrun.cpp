@@ -6,10 +6,12 @@
 #include "llmc/runtime/gen/BatchIO.h"
 #include "llmc/runtime/gen/BatchRunner.h"
 #include "llmc/runtime/gen/GenerationMetadata.h"
+#include "llmc/runtime/gen/PlanStepExecutor.h"
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
 
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -31,9 +33,9 @@ struct Options {
   std::string outputDir; // --batch: the results file
   std::string batch;
   std::string onError = "fail";
-  int32_t maxNumSeqs = 256;
-  int32_t maxNumTokens = 8192;
-  int32_t kvBlocks = 0; // 0: the executor sizes the cache
+  int32_t maxNumSeqs = 0;   // 0: the plan's largest batch
+  int32_t maxNumTokens = 0; // 0: the plan's largest token bucket
+  int32_t kvBlocks = 0;     // 0: the plan's generation.kv_blocks_max
 };
 
 int fail(const std::string &message) {
@@ -136,6 +138,10 @@ int execute(const Options &opts) {
   st = Engine::create(std::move(plan), engine);
   if (!st.ok())
     return fail(st.message);
+  if (engine->defaultProgramEmpty())
+    return fail(opts.plan + ": a generation plan (programs " +
+                quotedList(engine->programNames()) +
+                ") has no default program to --exec; use --batch");
   st = bindInputs(*engine, opts.inputs);
   if (!st.ok())
     return fail(st.message);
@@ -148,16 +154,13 @@ int execute(const Options &opts) {
   return 0;
 }
 
-// The plan-backed gen::StepExecutor arrives with the compiler's generation
-// plans; until then a generation plan cannot be run.
-Status createPlanStepExecutor(const PlanFile &plan, int32_t /*kvBlocks*/,
-                              std::unique_ptr<gen::StepExecutor> &out,
-                              int32_t &numKvBlocks) {
-  out.reset();
-  numKvBlocks = 0;
-  return Status::error(plan.path() +
-                       ": this llmrun cannot execute generation plans yet "
-                       "(the plan-backed step executor is missing)");
+// A CLI limit: 0 takes the plan's; a larger one is clamped to it (the
+// compiled buckets cannot hold more), with a warning.
+int32_t planLimit(int32_t requested, int32_t plan, const char *option) {
+  if (requested > plan)
+    std::cerr << "llmrun: warning: " << option << " " << requested
+              << " exceeds what the plan supports; using " << plan << "\n";
+  return requested == 0 ? plan : std::min(requested, plan);
 }
 
 // --batch: requests are parsed and validated in full before the plan is
@@ -184,13 +187,19 @@ int batchMode(const Options &opts) {
 
   gen::BatchRunOptions run;
   gen::SchedulerConfig &sched = run.generation.scheduler;
-  sched.maxNumSeqs = opts.maxNumSeqs;
-  sched.maxNumTokens = opts.maxNumTokens;
-  st = sched.validate();
-  if (!st.ok())
-    return fail(st.message);
+  if (opts.maxNumSeqs < 0 || opts.maxNumTokens < 0)
+    return fail("--max-num-seqs and --max-num-tokens must be at least 1 (or "
+                "0: the plan's limits)");
+  if (opts.maxNumSeqs > 0 && opts.maxNumTokens > 0) {
+    sched.maxNumSeqs = opts.maxNumSeqs;
+    sched.maxNumTokens = opts.maxNumTokens;
+    st = sched.validate();
+    if (!st.ok())
+      return fail(st.message);
+  }
   if (opts.kvBlocks < 0)
-    return fail("--kv-blocks must be at least 1 (or 0 for automatic)");
+    return fail("--kv-cache-blocks must be at least 1 (or 0: the plan's " +
+                std::string(gen::kMetaKvBlocksMax) + ")");
 
   std::unique_ptr<PlanFile> plan;
   st = PlanFile::open(opts.plan, plan);
@@ -205,13 +214,25 @@ int batchMode(const Options &opts) {
   st = gen::parseGenerationMetadata(metadata, meta);
   if (!st.ok())
     return fail(opts.plan + ": " + st.message);
-  sched.eosTokenIds = meta.eosTokenIds;
-  if (meta.maxModelLen > 0)
-    sched.maxModelLen = meta.maxModelLen;
+  std::unique_ptr<Engine> engine;
+  st = Engine::create(std::move(plan), engine);
+  if (!st.ok())
+    return fail(st.message);
+  std::unique_ptr<gen::PlanStepExecutor> executor;
+  st = gen::PlanStepExecutor::create(*engine, meta, opts.kvBlocks, executor);
+  if (!st.ok())
+    return fail(opts.plan + ": " + st.message);
 
-  std::unique_ptr<gen::StepExecutor> executor;
-  st = createPlanStepExecutor(*plan, opts.kvBlocks, executor,
-                              run.generation.numKvBlocks);
+  sched.maxNumTokens = planLimit(opts.maxNumTokens, executor->maxNumTokens(),
+                                 "--max-num-tokens");
+  sched.maxNumSeqs =
+      planLimit(opts.maxNumSeqs, executor->maxBatch(), "--max-num-seqs");
+  // Every running decode must fit one step.
+  sched.maxNumSeqs = std::min(sched.maxNumSeqs, sched.maxNumTokens);
+  sched.maxModelLen = executor->maxModelLen();
+  sched.eosTokenIds = meta.eosTokenIds;
+  run.generation.numKvBlocks = executor->numKvBlocks();
+  st = sched.validate();
   if (!st.ok())
     return fail(st.message);
 
@@ -261,13 +282,16 @@ int realMain(int argc, char **argv) {
       ->check(CLI::IsMember({"skip", "fail"}))
       ->default_str("fail");
   app.add_option("--max-num-seqs", opts.maxNumSeqs,
-                 "--batch: sequences running at once")
-      ->default_str("256");
+                 "--batch: sequences running at once (0: the plan's "
+                 "generation.max_batch; at most that)")
+      ->default_str("0");
   app.add_option("--max-num-tokens", opts.maxNumTokens,
-                 "--batch: tokens per step (chunked prefill budget)")
-      ->default_str("8192");
-  app.add_option("--kv-blocks", opts.kvBlocks,
-                 "--batch: KV cache blocks (0: sized by the executor)")
+                 "--batch: tokens per step, the chunked prefill budget (0: "
+                 "the plan's largest token bucket; at most that)")
+      ->default_str("0");
+  app.add_option("--kv-cache-blocks,--kv-blocks", opts.kvBlocks,
+                 "--batch: KV cache blocks to allocate (0: the plan's "
+                 "generation.kv_blocks_max; at most that)")
       ->default_str("0");
   app.add_option("-i,--input", opts.inputs,
                  "Input tensor: NAME=FILE.pb, or FILE.pb to bind by the "
