@@ -1,5 +1,5 @@
-// StepExecutor: runs one model step on a ScheduledBatch. The plan-backed
-// implementation comes with the compiler's generation plans; tests use fakes.
+// StepExecutor: runs one model step on a ScheduledBatch. PlanStepExecutor.h
+// runs compiled generation plans; tests also use fakes.
 #ifndef LLMC_RUNTIME_GEN_STEPEXECUTOR_H
 #define LLMC_RUNTIME_GEN_STEPEXECUTOR_H
 
