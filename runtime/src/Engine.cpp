@@ -48,10 +48,13 @@ Status Engine::Impl::findOutput(const std::string &name, const Binding *&out) {
     if (kind == plan::INPUT && !slot.inputSet)
       return Status::error("output '" + name +
                            "' is a graph input that was not set");
-    bool ready = kind == plan::ACTIVATION ? arenaOwner == current : p.ran;
-    if ((kind == plan::OUTPUT || kind == plan::ACTIVATION) && !ready)
-      return Status::error("output '" + name +
-                           "' is not available: run() has not completed");
+    if ((kind == plan::OUTPUT || kind == plan::ACTIVATION) &&
+        lastRun != current)
+      return Status::error(
+          "output '" + name + "' is not available: run() has not completed" +
+          (lastRun != kNone ? " (program '" + programs[lastRun].name +
+                                  "' ran last)"
+                            : ""));
     out = &b;
     return Status::success();
   }
@@ -206,14 +209,12 @@ Status Engine::run() {
     }
   if (allocated)
     m.refreshStepArgs();
-  p.ran = false;
-  m.arenaOwner = Impl::kNone;
+  m.lastRun = Impl::kNone;
   for (Impl::StepExec &s : p.steps)
     LLMC_RETURN_IF_ERROR(m.device->launch(s.kernel, s.args.data(),
                                           s.args.size(), s.launchDims));
   LLMC_RETURN_IF_ERROR(m.device->synchronize());
-  p.ran = true;
-  m.arenaOwner = m.current;
+  m.lastRun = m.current;
   return Status::success();
 }
 

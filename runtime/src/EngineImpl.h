@@ -41,7 +41,6 @@ struct Engine::Impl {
     std::string name; // "" for the top-level default program
     std::vector<Binding> inputs, outputs;
     std::vector<StepExec> steps;
-    bool ran = false; // its last run() completed
   };
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
@@ -54,9 +53,10 @@ struct Engine::Impl {
   std::unordered_map<int32_t, size_t> slotById;
   std::vector<Program> programs; // [0] is the default program
   size_t current = 0;
-  // The program whose activations the shared arena holds (programs run one
-  // at a time, so another program's run overwrites them).
-  size_t arenaOwner = kNone;
+  // The program whose last run() completed, if no other ran since: only its
+  // outputs are readable (programs share the arena and may share OUTPUT
+  // buffers, so another program's run overwrites them).
+  size_t lastRun = kNone;
 
   ~Impl();
 

@@ -144,6 +144,11 @@ TEST(Programs, StatePersistsAcrossRunsAndPrograms) {
   EXPECT_EQ(logits.shape, (std::vector<int64_t>{1, 2, kToyVocab}));
   const float *row = reinterpret_cast<const float *>(logits.data.data());
   EXPECT_EQ(row[(5 + 9 + 1) % kToyVocab], 1.0f);
+  // step_n1's outputs are gone once another program ran.
+  ASSERT_TRUE(e->selectProgram("step_n1").ok());
+  Status st = e->getOutput("logits", logits);
+  EXPECT_EQ(st.message, "output 'logits' is not available: run() has not "
+                        "completed (program 'step_n2' ran last)");
 
   // Resizing clears the cache: position 0 of block 3 now reads as unwritten.
   ASSERT_TRUE(e->setStateExtent("kv_blocks", 8).ok());
