@@ -6,11 +6,13 @@
 
 #include "llmc/runtime/Checksum.h"
 #include "llmc/runtime/Runtime.h"
+#include "llmc/runtime/gen/PlanStepExecutor.h"
 
 #include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 
 using namespace llmc::runtime;
 using namespace llmc::runtime::gen::test;
@@ -299,6 +301,15 @@ TEST(Programs, MutatedGenerationHeadersNeverCrash) {
       continue;
     }
     ++created;
+    // The step executor's checks on a damaged plan: a Status, never a crash.
+    // (Running it is not: kernels trust the plan's sizes, which the flips
+    // may have changed.)
+    std::map<std::string, std::string> md(e->header().metadata().begin(),
+                                          e->header().metadata().end());
+    llmc::runtime::gen::GenerationMetadata meta;
+    std::unique_ptr<llmc::runtime::gen::PlanStepExecutor> ex;
+    if (llmc::runtime::gen::parseGenerationMetadata(md, meta).ok())
+      (void)llmc::runtime::gen::PlanStepExecutor::create(*e, meta, 0, ex);
   }
   google::protobuf::SetLogHandler(previous);
   EXPECT_GT(created, 0);
