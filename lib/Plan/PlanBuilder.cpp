@@ -7,6 +7,7 @@
 #include "llmc/Plan/MemoryPlanner.h"
 #include "llmc/Plan/WeightBytes.h"
 #include "llmc/runtime/PlanFormat.h"
+#include "llmc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -26,21 +27,33 @@ struct BufferInfo {
 
 class PlanBuilder {
 public:
-  PlanBuilder(func::FuncOp main, const PlanBuildOptions &options)
-      : main(main), options(options) {}
+  PlanBuilder(ModuleOp module, const PlanBuildOptions &options)
+      : module(module), options(options) {}
 
   LogicalResult build(runtime::PlanWriterInput &out);
 
 private:
+  /// The schedule `fn` as the top-level program (`program` null) or as
+  /// `program`: its inputs, outputs and steps; activations get arena offsets
+  /// of their own (programs run one at a time).
+  LogicalResult buildProgram(func::FuncOp fn, plan::Program *program,
+                             plan::PlanHeader &header);
   FailureOr<int> newBuffer(Value value, plan::BufferKind kind);
+  FailureOr<int> weightBuffer(llm::ConstantOp constant);
+  FailureOr<int> stateBuffer(BlockArgument arg, StringRef symbol);
   LogicalResult setDims(plan::Buffer &buffer, RankedTensorType type,
                         Location loc);
 
-  func::FuncOp main;
+  ModuleOp module;
   const PlanBuildOptions &options;
   std::vector<BufferInfo> buffers;
   llvm::DenseMap<Value, int> bufferOf;
+  // Programs share weights (one copy per distinct constant) and state.
+  llvm::DenseMap<Attribute, int> weightOf;
+  llvm::StringMap<int> stateOf;
+  llvm::StringMap<int> kernelIndex;
   std::vector<uint8_t> weights;
+  uint64_t arenaBytes = 0;
 };
 
 } // namespace
@@ -76,6 +89,48 @@ FailureOr<int> PlanBuilder::newBuffer(Value value, plan::BufferKind kind) {
   return buffers.size() - 1;
 }
 
+FailureOr<int> PlanBuilder::weightBuffer(llm::ConstantOp constant) {
+  // Attributes are uniqued, so equal weights of two programs are one key.
+  Attribute key = constant.getValue();
+  if (auto it = weightOf.find(key); it != weightOf.end()) {
+    bufferOf[constant] = it->second;
+    return it->second;
+  }
+  FailureOr<int> id = newBuffer(constant, plan::WEIGHT);
+  if (failed(id))
+    return failure();
+  FailureOr<std::vector<uint8_t>> bytes = constantBytes(constant.getValue());
+  if (failed(bytes))
+    return constant.emitOpError("cannot serialize this constant");
+  while (weights.size() % kWeightAlignment)
+    weights.push_back(0);
+  buffers[*id].proto.set_offset(weights.size());
+  weights.insert(weights.end(), bytes->begin(), bytes->end());
+  weightOf[key] = *id;
+  return id;
+}
+
+/// A state input (the paged KV cache): one buffer for every program, whose
+/// leading dim is the runtime-chosen extent `symbol`.
+FailureOr<int> PlanBuilder::stateBuffer(BlockArgument arg, StringRef symbol) {
+  if (auto it = stateOf.find(symbol); it != stateOf.end()) {
+    const plan::Buffer &existing = buffers[it->second].proto;
+    auto type = cast<RankedTensorType>(arg.getType());
+    if (existing.size_bytes() != uint64_t(type.getNumElements()) *
+                                     elementBytes(type.getElementType()))
+      return emitError(arg.getLoc(), "state '")
+             << symbol << "' has a different type in another program";
+    bufferOf[arg] = it->second;
+    return it->second;
+  }
+  FailureOr<int> id = newBuffer(arg, plan::STATE);
+  if (failed(id))
+    return failure();
+  buffers[*id].proto.mutable_dims(0)->set_symbol(symbol.str());
+  stateOf[symbol] = *id;
+  return id;
+}
+
 static std::string nameAttr(func::FuncOp main, bool result, unsigned index) {
   auto attr = result ? main.getResultAttrOfType<StringAttr>(index, "llm.name")
                      : main.getArgAttrOfType<StringAttr>(index, "llm.name");
@@ -84,60 +139,77 @@ static std::string nameAttr(func::FuncOp main, bool result, unsigned index) {
   return (result ? "output_" : "input_") + std::to_string(index);
 }
 
-LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
-  plan::PlanHeader &header = out.header;
-  header.set_producer(options.producer);
-  Block &body = main.getBody().front();
+LogicalResult PlanBuilder::buildProgram(func::FuncOp fn,
+                                        plan::Program *program,
+                                        plan::PlanHeader &header) {
+  auto *inputs = program ? program->mutable_inputs() : header.mutable_inputs();
+  auto *outputs =
+      program ? program->mutable_outputs() : header.mutable_outputs();
+  auto *steps = program ? program->mutable_steps() : header.mutable_steps();
+  size_t firstBuffer = buffers.size();
+  Block &body = fn.getBody().front();
   auto returnOp = cast<func::ReturnOp>(body.getTerminator());
   llvm::DenseSet<Value> returned(returnOp.getOperands().begin(),
                                  returnOp.getOperands().end());
 
   for (BlockArgument arg : body.getArguments()) {
+    if (auto symbol = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                      "llm.state")) {
+      if (failed(stateBuffer(arg, symbol.getValue())))
+        return failure();
+      continue;
+    }
     FailureOr<int> id = newBuffer(arg, plan::INPUT);
     if (failed(id))
       return failure();
-    plan::TensorDesc *desc = header.add_inputs();
-    desc->set_name(nameAttr(main, false, arg.getArgNumber()));
+    plan::TensorDesc *desc = inputs->Add();
+    desc->set_name(nameAttr(fn, false, arg.getArgNumber()));
     desc->set_dtype(buffers[*id].proto.dtype());
     *desc->mutable_dims() = buffers[*id].proto.dims();
     desc->set_buffer(*id);
   }
 
-  llvm::StringMap<int> kernelIndex;
   int step = 0;
   for (Operation &op : body.without_terminator()) {
     if (auto constant = dyn_cast<llm::ConstantOp>(op)) {
-      FailureOr<int> id = newBuffer(constant, plan::WEIGHT);
-      if (failed(id))
+      if (failed(weightBuffer(constant)))
         return failure();
-      FailureOr<std::vector<uint8_t>> bytes = constantBytes(constant.getValue());
-      if (failed(bytes))
-        return constant.emitOpError("cannot serialize this constant");
-      while (weights.size() % kWeightAlignment)
-        weights.push_back(0);
-      buffers[*id].proto.set_offset(weights.size());
-      weights.insert(weights.end(), bytes->begin(), bytes->end());
       continue;
     }
     auto call = dyn_cast<func::CallOp>(op);
     if (!call)
       return op.emitOpError("unexpected op in the schedule; run llm-outline-kernels first");
     StringRef callee = call.getCallee();
+    auto kernelFn = module.lookupSymbol<func::FuncOp>(callee);
+    auto aliases = kernelFn ? kernelFn->getAttrOfType<DenseI64ArrayAttr>(
+                                  kResultAliasesAttrName)
+                            : DenseI64ArrayAttr();
+    auto aliasOf = [&](unsigned result) -> int64_t {
+      return aliases && result < aliases.size() ? aliases[result] : -1;
+    };
+    unsigned freshResults = 0;
+    for (unsigned i = 0; i < call.getNumResults(); ++i)
+      freshResults += aliasOf(i) < 0;
     auto [it, inserted] = kernelIndex.try_emplace(callee, header.kernels_size());
     if (inserted) {
       plan::Kernel *kernel = header.add_kernels();
       kernel->set_name(callee.str());
       kernel->set_symbol((callee + options.symbolSuffix).str());
-      kernel->set_num_args(call.getNumOperands() + call.getNumResults());
+      kernel->set_num_args(call.getNumOperands() + freshResults);
     }
-    plan::Step *s = header.add_steps();
+    plan::Step *s = steps->Add();
     s->set_kernel(it->second);
     for (Value operand : call.getOperands()) {
       int id = bufferOf.at(operand);
       buffers[id].lastStep = step;
       s->add_args(id);
     }
-    for (Value result : call.getResults()) {
+    for (auto [index, result] : llvm::enumerate(call.getResults())) {
+      // An in-place result is its argument's buffer, passed once above.
+      if (int64_t arg = aliasOf(index); arg >= 0) {
+        bufferOf[result] = bufferOf.at(call.getOperand(arg));
+        continue;
+      }
       FailureOr<int> id = newBuffer(
           result, returned.contains(result) ? plan::OUTPUT : plan::ACTIVATION);
       if (failed(id))
@@ -150,17 +222,21 @@ LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
 
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
     int id = bufferOf.at(value);
-    plan::TensorDesc *desc = header.add_outputs();
-    desc->set_name(nameAttr(main, true, index));
+    if (buffers[id].proto.kind() != plan::OUTPUT)
+      return emitError(value.getLoc(),
+                       "an output must be computed by a step of its program");
+    plan::TensorDesc *desc = outputs->Add();
+    desc->set_name(nameAttr(fn, true, index));
     desc->set_dtype(buffers[id].proto.dtype());
     *desc->mutable_dims() = buffers[id].proto.dims();
     desc->set_buffer(id);
   }
 
-  // Activations share one arena; lifetimes are step intervals.
+  // This program's activations share the arena; lifetimes are step intervals.
   std::vector<BufferLifetime> lifetimes;
   std::vector<int> activationIds;
-  for (auto [id, info] : llvm::enumerate(buffers)) {
+  for (size_t id = firstBuffer; id < buffers.size(); ++id) {
+    BufferInfo &info = buffers[id];
     if (info.proto.kind() != plan::ACTIVATION)
       continue;
     lifetimes.push_back({info.proto.size_bytes(), info.firstStep,
@@ -170,7 +246,29 @@ LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
   MemoryPlanResult memory = planMemory(lifetimes, kArenaAlignment);
   for (auto [i, id] : llvm::enumerate(activationIds))
     buffers[id].proto.set_offset(memory.offsets[i]);
-  header.mutable_memory()->set_arena_bytes(memory.arenaBytes);
+  arenaBytes = std::max(arenaBytes, memory.arenaBytes);
+  return success();
+}
+
+LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
+  plan::PlanHeader &header = out.header;
+  header.set_producer(options.producer);
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    if (failed(buildProgram(main, nullptr, header)))
+      return failure();
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    auto name = fn->getAttrOfType<StringAttr>(kProgramAttrName);
+    if (!name)
+      continue;
+    plan::Program *program = header.add_programs();
+    program->set_name(name.str());
+    if (failed(buildProgram(fn, program, header)))
+      return failure();
+  }
+  if (header.steps_size() == 0 && header.programs_size() == 0)
+    return module.emitError("nothing to run: no @main and no programs");
+
+  header.mutable_memory()->set_arena_bytes(arenaBytes);
   header.mutable_memory()->set_arena_alignment(kArenaAlignment);
   for (BufferInfo &info : buffers)
     *header.add_buffers() = std::move(info.proto);
@@ -183,17 +281,16 @@ LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
                               code.bytes);
   }
   out.sections.emplace_back(runtime::kWeightsSectionName, std::move(weights));
+  for (const auto &[key, value] : options.metadata)
+    (*header.mutable_metadata())[key] = value;
   return success();
 }
 
 LogicalResult llmc::writePlanFile(ModuleOp outlined,
                                   const PlanBuildOptions &options,
                                   const std::string &path) {
-  auto main = outlined.lookupSymbol<func::FuncOp>("main");
-  if (!main)
-    return outlined.emitError("expected a graph function named @main");
   runtime::PlanWriterInput input;
-  PlanBuilder builder(main, options);
+  PlanBuilder builder(outlined, options);
   if (failed(builder.build(input)))
     return failure();
   if (auto source = outlined->getAttrOfType<StringAttr>("llm.source"))

@@ -2,6 +2,7 @@
 // import -> graph passes -> kernel outlining -> per-target codegen -> plan.
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
+#include "GenerationCompile.h"
 #include "Options.h"
 
 #include "llmc/Codegen/CPUBackend.h"
@@ -27,6 +28,7 @@ struct CompileCLIOptions {
   std::string cpu = "x86-64-v2";
   bool printIRAfterAll = false;
   bool timing = false;
+  llmc::tool::GenerationOptions generation;
 };
 } // namespace
 
@@ -60,18 +62,6 @@ static int compile(const CompileCLIOptions &opts) {
     }
   }
 
-  llmc::ImportOptions importOptions;
-  if (!llmc::tool::toImportOptions(opts.import, importOptions))
-    return 1;
-  // An .mlir input (llm dialect, as printed by `llmc import`) skips the
-  // importer: useful for tests and for graphs edited by hand.
-  OwningOpRef<ModuleOp> module =
-      llvm::StringRef(opts.import.model).ends_with(".mlir")
-          ? parseSourceFile<ModuleOp>(opts.import.model, &ctx)
-          : llmc::importONNX(ctx, opts.import.model, importOptions);
-  if (!module)
-    return 1;
-
   auto configure = [&](PassManager &pm) {
     if (opts.printIRAfterAll)
       pm.enableIRPrinting([](Pass *, Operation *) { return false; },
@@ -82,12 +72,43 @@ static int compile(const CompileCLIOptions &opts) {
       pm.enableTiming();
   };
 
-  PassManager graph(&ctx);
-  configure(graph);
-  addGraphPasses(graph);
-  graph.addPass(llmc::createLLMOutlineKernels());
-  if (failed(graph.run(*module)))
-    return 1;
+  std::map<std::string, std::string> metadata;
+  OwningOpRef<ModuleOp> module;
+  bool fixedShapes =
+      !opts.import.inputShapes.empty() || !opts.import.frozenInputs.empty();
+  bool isMLIR = llvm::StringRef(opts.import.model).ends_with(".mlir");
+  std::vector<llmc::GraphInput> graphInputs;
+  if (!isMLIR && !fixedShapes) {
+    FailureOr<std::vector<llmc::GraphInput>> listed =
+        llmc::listONNXGraphInputs(ctx, opts.import.model);
+    if (failed(listed))
+      return 1;
+    graphInputs = std::move(*listed);
+  }
+  if (llmc::tool::hasPastKVInputs(graphInputs)) {
+    // A decoder with past/present KV: a generation plan (docs/kv-cache.md).
+    module = llmc::tool::buildGenerationModule(
+        ctx, opts.import.model, graphInputs, opts.generation, configure,
+        addGraphPasses, metadata);
+    if (!module)
+      return 1;
+  } else {
+    llmc::ImportOptions importOptions;
+    if (!llmc::tool::toImportOptions(opts.import, importOptions))
+      return 1;
+    // An .mlir input (llm dialect, as printed by `llmc import`) skips the
+    // importer: useful for tests and for graphs edited by hand.
+    module = isMLIR ? parseSourceFile<ModuleOp>(opts.import.model, &ctx)
+                    : llmc::importONNX(ctx, opts.import.model, importOptions);
+    if (!module)
+      return 1;
+    PassManager graph(&ctx);
+    configure(graph);
+    addGraphPasses(graph);
+    graph.addPass(llmc::createLLMOutlineKernels());
+    if (failed(graph.run(*module)))
+      return 1;
+  }
 
   // Kernels are lowered in a copy so that @main keeps its tensor-level
   // schedule for the plan builder.
@@ -115,6 +136,7 @@ static int compile(const CompileCLIOptions &opts) {
   planOptions.producer = std::string("llmc ") + LLMC_VERSION;
   planOptions.code.push_back({"cpu-x86_64", std::move(*code)});
   planOptions.symbolSuffix = llmc::kPackedKernelSuffix.str();
+  planOptions.metadata = std::move(metadata);
   if (failed(llmc::writePlanFile(*module, planOptions, opts.output)))
     return 1;
   return 0;
@@ -133,5 +155,24 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
   cmd->add_flag("--print-ir-after-all", opts->printIRAfterAll,
                 "Print the IR after every pass (to stderr)");
   cmd->add_flag("--mlir-timing", opts->timing, "Report time spent in each pass");
+  // Generation plans (models with past key/values; docs/kv-cache.md).
+  llmc::tool::GenerationOptions &gen = opts->generation;
+  cmd->add_option("--page-size", gen.pageSize, "Tokens per KV-cache block")
+      ->capture_default_str();
+  cmd->add_option("--max-batch", gen.maxBatch,
+                  "Most sequences in one generation step")
+      ->capture_default_str();
+  cmd->add_option("--max-num-tokens", gen.maxNumTokens,
+                  "Most new tokens in one generation step (largest bucket)")
+      ->capture_default_str();
+  cmd->add_option("--max-seq-len", gen.maxSeqLen,
+                  "Longest sequence, prompt + output (default: what the "
+                  "model's position tables cover, at most 2048)");
+  cmd->add_option("--kv-dtype", gen.kvDtype, "KV-cache element type")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+      ->capture_default_str();
+  cmd->add_option("--eos-token-id", gen.eosTokenIds,
+                  "End-of-sequence token ids (repeatable or comma separated)")
+      ->delimiter(',');
   return [opts]() { return compile(*opts); };
 }

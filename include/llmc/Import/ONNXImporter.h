@@ -36,6 +36,18 @@ mlir::OwningOpRef<mlir::ModuleOp> importONNX(mlir::MLIRContext &ctx,
                                              const std::string &path,
                                              const ImportOptions &options);
 
+/// A graph input (initializers excluded) as declared: dims < 0 are symbolic
+/// or unknown.
+struct GraphInput {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+
+/// The declared graph inputs of the model at `path`, in order, or failure
+/// after a diagnostic (the same file checks as importONNX).
+mlir::FailureOr<std::vector<GraphInput>>
+listONNXGraphInputs(mlir::MLIRContext &ctx, const std::string &path);
+
 } // namespace llmc
 
 #endif // LLMC_IMPORT_ONNXIMPORTER_H

@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,13 @@ struct PlanBuildOptions {
   std::vector<TargetCode> code;
   /// Entry-point symbol of kernel `name` in every code object.
   std::string symbolSuffix;
+  /// Written to the plan header's metadata (e.g. the generation.* keys).
+  std::map<std::string, std::string> metadata;
 };
 
-/// Writes the plan for a module whose @main is a schedule of kernel calls
-/// (after llm-outline-kernels): buffers, steps, memory plan and weights.
+/// Writes the plan for a module whose @main (the default program) and
+/// `llm.program` functions are schedules of kernel calls (after
+/// llm-outline-kernels): buffers, steps, memory plan and weights.
 mlir::LogicalResult writePlanFile(mlir::ModuleOp outlined,
                                   const PlanBuildOptions &options,
                                   const std::string &path);

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace llmc {
@@ -21,6 +22,16 @@ namespace llmc {
 
 /// Attribute marking outlined kernel functions.
 inline constexpr llvm::StringLiteral kKernelAttrName = "llm.kernel";
+/// Rows of the smallest table that `main` gathers at its `position_ids` /
+/// `positions` input (looking through slices to the constant table): the
+/// longest sequence the model can position. None when nothing is gathered.
+std::optional<int64_t> findPositionTableRows(mlir::func::FuncOp main);
+
+/// On schedule functions other than @main: the plan program they become.
+inline constexpr llvm::StringLiteral kProgramAttrName = "llm.program";
+/// On kernels: per result, the argument it updates in place, or -1.
+inline constexpr llvm::StringLiteral kResultAliasesAttrName =
+    "llm.result_aliases";
 
 } // namespace llmc
 

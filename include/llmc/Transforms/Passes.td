@@ -17,7 +17,9 @@ def LLMOutlineKernels : Pass<"llm-outline-kernels", "mlir::ModuleOp"> {
   let options = [
     Option<"maxInlineConstantElements", "max-inline-constant-elements",
            "int64_t", "64",
-           "Constants up to this many elements are cloned into kernels">
+           "Constants up to this many elements are cloned into kernels">,
+    Option<"kernelPrefix", "kernel-prefix", "std::string", "\"\"",
+           "Prepended to kernel names (programs compiled into one module)">
   ];
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
@@ -32,7 +34,7 @@ def LLMLowerToLinalg : Pass<"llm-lower-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::scf::SCFDialect"
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
 }
 
@@ -46,6 +48,18 @@ def LLMIsolateKernelResults : Pass<"llm-isolate-kernel-results", "mlir::ModuleOp
     out-parameter.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def LLMDropInPlaceResults : Pass<"llm-drop-in-place-results", "mlir::ModuleOp"> {
+  let summary = "Removes the results that in-place kernels return as an argument";
+  let description = [{
+    Runs after bufferization. A kernel whose `llm.result_aliases` attribute
+    names an argument for result `i` (e.g. the paged KV cache that
+    `llm.kv_append` updates) must return exactly that argument's buffer;
+    the result is removed from the signature, so the argument is the only
+    binding of the buffer in the kernel ABI. A kernel that did not bufferize
+    in place is an error: silently copying the cache would be wrong.
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -103,6 +117,42 @@ def LLMCPULoopOrder : Pass<"llm-cpu-loop-order", "mlir::ModuleOp"> {
     The summation order of every output element is unchanged.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// KV-cache layout (docs/kv-cache.md)
+//===----------------------------------------------------------------------===//
+
+def LLMPagedKVCache : Pass<"llm-paged-kv-cache", "mlir::ModuleOp"> {
+  let summary = "Replaces past/present KV tensors by a runtime-owned paged cache";
+  let description = [{
+    On a raised decoder graph imported with batch 1 and N new tokens: every
+    `llm.attention` whose key and value are `llm.concat(past input, new,
+    axis = 2)` becomes `llm.kv_append` (write the new K/V into the cache at
+    `slot_mapping`) + `llm.paged_attention` (causal over the block table).
+    The past inputs, the present outputs and the attention mask go away; new
+    inputs `slot_mapping`, `token_seq`, `block_tables`, `sample_index` and
+    the `kv_cache` state appear, `input_ids` / `position_ids` become
+    `token_ids` / `positions`, and `logits` is computed only for the rows in
+    `sample_index`. A graph without the pattern is an error naming the
+    missing piece.
+  }];
+  let options = [
+    Option<"pageSize", "page-size", "int64_t", "16", "Tokens per KV block">,
+    Option<"maxBatch", "max-batch", "int64_t", "16",
+           "Rows of block_tables (sequences per step)">,
+    Option<"numSamples", "num-samples", "int64_t", "16",
+           "Rows of sample_index (logits rows per step)">,
+    Option<"maxBlocksPerSeq", "max-blocks-per-seq", "int64_t", "64",
+           "Columns of block_tables">,
+    Option<"kvBlocks", "kv-blocks", "int64_t", "1024",
+           "Blocks of the largest cache the runtime may allocate">,
+    Option<"kvDtype", "kv-dtype", "std::string", "\"fp32\"",
+           "Cache element type: fp32, fp16 or bf16">,
+    Option<"maxSeqLen", "max-seq-len", "int64_t", "0",
+           "Longest sequence; position-indexed tables must have this many "
+           "rows (0: not checked)">
+  ];
 }
 
 #endif

@@ -17,11 +17,17 @@ static constexpr const char *kCPUPipeline =
     "llm-cpu-loop-order,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
+    // In-place kernels (llm.kv_append) return their argument's buffer
+    // (once canonicalize folds the loop-carried copies of it): dropping that
+    // result leaves the argument as the only binding.
+    "canonicalize,llm-drop-in-place-results,"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
+    "convert-vector-to-scf,"
     "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+    "convert-vector-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"

@@ -88,6 +88,7 @@ struct LowerToLinalgPass
     populateLowerSemanticPatterns(converter, patterns);
     populateLowerAttentionPatterns(converter, patterns);
     populateLowerQuantizedPatterns(converter, patterns);
+    populateLowerPagedKVPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateCallOpTypeConversionPattern(patterns, converter);

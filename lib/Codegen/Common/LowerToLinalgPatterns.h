@@ -140,6 +140,11 @@ void populateLowerSemanticPatterns(const mlir::TypeConverter &converter,
 void populateLowerAttentionPatterns(const mlir::TypeConverter &converter,
                                     mlir::RewritePatternSet &patterns);
 /// matmul_nbits (LowerQuantized.cpp).
+void populateLowerPagedKVPatterns(const mlir::TypeConverter &converter,
+                                  mlir::RewritePatternSet &patterns);
+/// A float vector converted to element type `to` (extf/truncf; same: itself).
+mlir::Value convertRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value row,
+                       mlir::Type to);
 void populateLowerQuantizedPatterns(const mlir::TypeConverter &converter,
                                     mlir::RewritePatternSet &patterns);
 

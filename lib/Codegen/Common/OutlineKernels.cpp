@@ -132,7 +132,7 @@ struct OutlineKernelsPass
 
     OpBuilder builder(op->getContext());
     builder.setInsertionPoint(op->getParentOfType<func::FuncOp>());
-    std::string name = ("k" + Twine(index) + "_" +
+    std::string name = (kernelPrefix + "k" + Twine(index) + "_" +
                         op->getName().stripDialect())
                            .str();
     auto type = builder.getFunctionType(ValueRange(args).getTypes(),
@@ -140,6 +140,12 @@ struct OutlineKernelsPass
     auto kernel = func::FuncOp::create(builder, op->getLoc(), name, type);
     kernel.setPrivate();
     kernel->setAttr(kKernelAttrName, builder.getUnitAttr());
+    // The paged KV cache is updated where it lies (llm-drop-in-place-results).
+    if (auto append = dyn_cast<llm::KVAppendOp>(op)) {
+      int64_t arg = llvm::find(args, append.getCache()) - args.begin();
+      kernel->setAttr(kResultAliasesAttrName,
+                      builder.getDenseI64ArrayAttr({arg}));
+    }
     symbols.insert(kernel);
 
     Block *body = kernel.addEntryBlock();

@@ -687,5 +687,85 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Paged KV cache
+//===----------------------------------------------------------------------===//
+
+/// `[blocks, layers, 2, page, Hkv, D]` with everything but blocks static.
+static LogicalResult verifyCacheType(Operation *op, RankedTensorType cache,
+                                     int64_t layer) {
+  if (cache.getRank() != 6 || cache.getDimSize(2) != 2)
+    return op->emitOpError("cache must be [blocks, layers, 2, page, kv_heads, "
+                           "head_dim], got ")
+           << cache;
+  for (int64_t i = 1; i < 6; ++i)
+    if (cache.isDynamicDim(i))
+      return op->emitOpError("cache dims after the first must be static");
+  if (!isa<FloatType>(cache.getElementType()))
+    return op->emitOpError("cache element type must be a float");
+  if (layer < 0 || layer >= cache.getDimSize(1))
+    return op->emitOpError("layer ")
+           << layer << " is outside the cache's " << cache.getDimSize(1)
+           << " layers";
+  return success();
+}
+
+static LogicalResult verifyIndexVector(Operation *op, StringRef what,
+                                       RankedTensorType type, int64_t rank) {
+  if (type.getRank() != rank || !type.getElementType().isInteger(64))
+    return op->emitOpError() << what << " must be a rank-" << rank
+                             << " i64 tensor, got " << type;
+  return success();
+}
+
+LogicalResult KVAppendOp::verify() {
+  auto cache = getCache().getType(), k = getKey().getType(),
+       v = getValue().getType(), slots = getSlotMapping().getType();
+  if (failed(verifyCacheType(*this, cache, getLayer())) ||
+      failed(verifyIndexVector(*this, "slot_mapping", slots, 1)))
+    return failure();
+  if (k != v || k.getRank() != 4 || k.getDimSize(0) != 1 ||
+      !isa<FloatType>(k.getElementType()))
+    return emitOpError("key and value must be one float type [1, kv_heads, "
+                       "N, head_dim]");
+  if (k.getDimSize(1) != cache.getDimSize(4) ||
+      k.getDimSize(3) != cache.getDimSize(5))
+    return emitOpError("key ") << k << " does not match the cache " << cache;
+  if (k.getDimSize(2) != slots.getDimSize(0))
+    return emitOpError("slot_mapping needs one slot per token");
+  return success();
+}
+
+LogicalResult PagedAttentionOp::verify() {
+  auto q = getQuery().getType(), cache = getCache().getType();
+  if (failed(verifyCacheType(*this, cache, getLayer())) ||
+      failed(verifyIndexVector(*this, "positions",
+                               getPositions().getType(), 2)) ||
+      failed(verifyIndexVector(*this, "token_seq",
+                               getTokenSeq().getType(), 1)) ||
+      failed(verifyIndexVector(*this, "block_tables",
+                               getBlockTables().getType(), 2)))
+    return failure();
+  if (q.getRank() != 4 || q.getDimSize(0) != 1 || !q.hasStaticShape() ||
+      !isa<FloatType>(q.getElementType()))
+    return emitOpError("query must be a static float [1, heads, N, head_dim]");
+  int64_t hkv = cache.getDimSize(4);
+  if (q.getDimSize(1) % hkv != 0)
+    return emitOpError("query heads (")
+           << q.getDimSize(1) << ") must be a multiple of the cache's kv heads ("
+           << hkv << ")";
+  if (q.getDimSize(3) != cache.getDimSize(5))
+    return emitOpError("query head dim differs from the cache head dim");
+  int64_t n = q.getDimSize(2);
+  if (getPositions().getType().getShape() != ArrayRef<int64_t>{1, n} ||
+      getTokenSeq().getType().getDimSize(0) != n)
+    return emitOpError("positions [1, N] and token_seq [N] must match the "
+                       "query's N = ")
+           << n;
+  if (getResult().getType() != q)
+    return emitOpError("result type must equal the query type");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "llmc/Dialect/LLM/IR/LLMOps.cpp.inc"

@@ -60,6 +60,7 @@ def LLM_DivOp : LLM_BinaryOp<"div"> {
 }
 def LLM_PowOp : LLM_BinaryOp<"pow"> {
   let summary = "Elementwise power; the exponent may have another element type";
+  let hasFolder = 1;
 }
 def LLM_MaxOp : LLM_BinaryOp<"max", [Commutative]> {
   let summary = "Elementwise maximum (NaN-propagating for floats)";
@@ -388,6 +389,56 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` $mask^)? attr-dict `:`
     functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Paged KV cache (made by llm-paged-kv-cache; layout in docs/kv-cache.md)
+//===----------------------------------------------------------------------===//
+
+def LLM_KVAppendOp : LLM_Op<"kv_append", [Pure,
+                                          AllTypesMatch<["cache", "result"]>]> {
+  let summary = "Writes the keys and values of new tokens into a paged cache";
+  let description = [{
+    `cache: [blocks, layers, 2, page, Hkv, D]`; `key`, `value: [1, Hkv, N, D]`
+    (the new tokens, flattened); `slot_mapping: i64 [N]`. For every token
+    `n` with `slot = slot_mapping[n] >= 0`, the result equals `cache` with
+    `[slot / page, layer, 0, slot % page]` set to `key[0, :, n]` and
+    `[.., 1, ..]` to `value[0, :, n]` (converted to the cache element type).
+    Tokens with a negative slot (padding) write nothing. Kernels update the
+    cache buffer in place (the result is the operand's buffer).
+  }];
+  let arguments = (ins AnyRankedTensor:$cache, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, AnyRankedTensor:$slot_mapping,
+                       I64Attr:$layer);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $cache `,` $key `,` $value `,` $slot_mapping attr-dict `:` type($cache)
+    `,` type($key) `,` type($value) `,` type($slot_mapping)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_PagedAttentionOp : LLM_Op<"paged_attention", [Pure]> {
+  let summary = "Causal attention of new tokens over a paged KV cache (GQA)";
+  let description = [{
+    `query: [1, Hq, N, D]`, `cache: [blocks, layers, 2, page, Hkv, D]`,
+    `positions: i64 [1, N]`, `token_seq: i64 [N]`, `block_tables: i64 [B,
+    MB]`. Token `n` of sequence `s = token_seq[n]` attends to positions
+    `j = 0 .. positions[0, n]` of `s`, whose key and value sit in block
+    `block_tables[s, j / page]` at offset `j % page` of layer `layer`;
+    query head `h` reads KV head `h / (Hq / Hkv)`. Softmax of `scale * q.k`
+    in f32. Result `[1, Hq, N, D]`, the query element type.
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$cache,
+                       AnyRankedTensor:$positions, AnyRankedTensor:$token_seq,
+                       AnyRankedTensor:$block_tables, I64Attr:$layer,
+                       F32Attr:$scale);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $cache `,` $positions `,` $token_seq `,` $block_tables attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,305 @@
+//===- PagedKVCache.cpp - past/present KV tensors to a paged cache --------===//
+// The exported decoder computes one request at a time and hands its whole
+// KV history in and out. A serving step instead sees a flat batch of new
+// tokens from many sequences and keeps the history in a block-paged cache
+// the runtime owns (docs/kv-cache.md). This pass rewrites the graph to that
+// contract; it runs after raising, when attention is one llm.attention op.
+//===----------------------------------------------------------------------===//
+#include "llmc/Dialect/LLM/IR/LLMOps.h"
+#include "llmc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_LLMPAGEDKVCACHE
+#include "llmc/Transforms/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+using namespace llmc;
+
+namespace {
+
+StringRef argName(func::FuncOp fn, unsigned i) {
+  auto name = fn.getArgAttrOfType<StringAttr>(i, "llm.name");
+  return name ? name.getValue() : StringRef();
+}
+
+StringRef resultName(func::FuncOp fn, unsigned i) {
+  auto name = fn.getResultAttrOfType<StringAttr>(i, "llm.name");
+  return name ? name.getValue() : StringRef();
+}
+
+/// `concat(past, new)` along the sequence axis, with `past` a graph input.
+struct KVConcat {
+  BlockArgument past;
+  Value fresh;
+};
+
+FailureOr<KVConcat> matchKVConcat(Value v) {
+  auto concat = v.getDefiningOp<llm::ConcatOp>();
+  if (!concat || concat.getAxis() != 2 || concat.getInputs().size() != 2)
+    return failure();
+  auto past = dyn_cast<BlockArgument>(concat.getInputs()[0]);
+  if (!past)
+    return failure();
+  return KVConcat{past, concat.getInputs()[1]};
+}
+
+/// The table a position gather reads, through slices of it.
+int64_t tableRows(Value data) {
+  while (auto slice = data.getDefiningOp<llm::SliceOp>())
+    data = slice.getInput();
+  auto type = dyn_cast<RankedTensorType>(data.getType());
+  return type && type.getRank() >= 1 ? type.getDimSize(0) : ShapedType::kDynamic;
+}
+
+struct Layer {
+  llm::AttentionOp attention;
+  KVConcat key, value;
+};
+
+struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
+  using LLMPagedKVCacheBase::LLMPagedKVCacheBase;
+
+  void runOnOperation() override {
+    auto main = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      getOperation().emitError("expected a graph function named @main");
+      return signalPassFailure();
+    }
+    if (failed(rewrite(main)))
+      signalPassFailure();
+  }
+
+  FailureOr<Type> cacheElementType(Location loc) {
+    Builder b(&getContext());
+    if (kvDtype == "fp32")
+      return Type(b.getF32Type());
+    if (kvDtype == "fp16")
+      return Type(b.getF16Type());
+    if (kvDtype == "bf16")
+      return Type(b.getBF16Type());
+    return emitError(loc, "unknown --kv-dtype '")
+           << kvDtype << "' (expected fp32, fp16 or bf16)";
+  }
+
+  FailureOr<SmallVector<Layer>> findLayers(func::FuncOp main) {
+    SmallVector<Layer> layers;
+    WalkResult walk = main.walk([&](llm::AttentionOp op) {
+      FailureOr<KVConcat> key = matchKVConcat(op.getKey());
+      FailureOr<KVConcat> value = matchKVConcat(op.getValue());
+      if (failed(key) || failed(value)) {
+        op.emitError("llm-paged-kv-cache: pattern not found: the key and "
+                     "value of this attention must be concat(past_key_values "
+                     "input, new keys/values) along axis 2");
+        return WalkResult::interrupt();
+      }
+      layers.push_back({op, *key, *value});
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    if (layers.empty())
+      return main.emitError("llm-paged-kv-cache: pattern not found: no "
+                            "attention over past key/values (is this a "
+                            "decoder exported with past_key_values?)");
+    return layers;
+  }
+
+  std::optional<unsigned> findArg(func::FuncOp main, StringRef name) {
+    for (unsigned i = 0; i < main.getNumArguments(); ++i)
+      if (argName(main, i) == name)
+        return i;
+    return std::nullopt;
+  }
+
+  LogicalResult rewrite(func::FuncOp main) {
+    MLIRContext *ctx = &getContext();
+    Location loc = main.getLoc();
+    FailureOr<Type> cacheElt = cacheElementType(loc);
+    FailureOr<SmallVector<Layer>> layers = findLayers(main);
+    if (failed(cacheElt) || failed(layers))
+      return failure();
+
+    std::optional<unsigned> idsArg = findArg(main, "input_ids");
+    std::optional<unsigned> posArg = findArg(main, "position_ids");
+    if (!idsArg || !posArg)
+      return main.emitError("llm-paged-kv-cache: pattern not found: the "
+                            "model needs graph inputs 'input_ids' and "
+                            "'position_ids' ([batch, sequence])");
+    auto posType = cast<RankedTensorType>(main.getArgument(*posArg).getType());
+    if (std::optional<int64_t> rows = findPositionTableRows(main);
+        rows && maxSeqLen > *rows)
+      return main.emitError("llm-paged-kv-cache: the model's position tables "
+                            "have ")
+             << *rows << " rows, fewer than --max-seq-len " << maxSeqLen;
+    auto q0 = (*layers)[0].attention.getQuery().getType();
+    auto k0 = cast<RankedTensorType>((*layers)[0].key.fresh.getType());
+    int64_t tokens = q0.getDimSize(2);
+    if (q0.getDimSize(0) != 1 || k0.getDimSize(0) != 1 ||
+        posType.getShape() != ArrayRef<int64_t>{1, tokens})
+      return main.emitError("llm-paged-kv-cache: the graph must be imported "
+                            "with batch 1 and the step's tokens as the "
+                            "sequence");
+    int64_t kvHeads = k0.getDimSize(1), headDim = k0.getDimSize(3);
+    for (Layer &layer : *layers) {
+      auto kt = cast<RankedTensorType>(layer.key.fresh.getType());
+      auto vt = cast<RankedTensorType>(layer.value.fresh.getType());
+      if (kt != vt || kt.getDimSize(1) != kvHeads ||
+          kt.getDimSize(3) != headDim || kt.getDimSize(2) != tokens)
+        return layer.attention.emitError(
+            "llm-paged-kv-cache: every layer must have the same kv heads and "
+            "head dim, and equal key/value shapes");
+    }
+
+    // New step inputs.
+    Builder b(ctx);
+    auto i64 = b.getI64Type();
+    auto cacheType = RankedTensorType::get(
+        {kvBlocks, int64_t(layers->size()), 2, pageSize, kvHeads, headDim},
+        *cacheElt);
+    auto addArg = [&](StringRef name, Type type) {
+      unsigned index = main.getNumArguments();
+      (void)main.insertArgument(index, type,
+                                b.getDictionaryAttr(b.getNamedAttr(
+                                    "llm.name", b.getStringAttr(name))),
+                                loc);
+      return main.getArgument(index);
+    };
+    Value slots = addArg("slot_mapping", RankedTensorType::get({tokens}, i64));
+    Value tokenSeq = addArg("token_seq", RankedTensorType::get({tokens}, i64));
+    Value tables = addArg("block_tables",
+                          RankedTensorType::get({maxBatch, maxBlocksPerSeq}, i64));
+    Value samples =
+        addArg("sample_index", RankedTensorType::get({numSamples}, i64));
+    Value cache = addArg("kv_cache", cacheType);
+    main.setArgAttr(cast<BlockArgument>(cache).getArgNumber(), "llm.state",
+                    b.getStringAttr("kv_blocks"));
+    main.setArgAttr(*idsArg, "llm.name", b.getStringAttr("token_ids"));
+    main.setArgAttr(*posArg, "llm.name", b.getStringAttr("positions"));
+    Value positions = main.getArgument(*posArg);
+
+    OpBuilder builder(ctx);
+    for (auto [index, layer] : llvm::enumerate(*layers)) {
+      llm::AttentionOp op = layer.attention;
+      builder.setInsertionPoint(op);
+      cache = llm::KVAppendOp::create(builder, op.getLoc(), cacheType, cache,
+                                      layer.key.fresh, layer.value.fresh,
+                                      slots, builder.getI64IntegerAttr(index));
+      Value y = llm::PagedAttentionOp::create(
+          builder, op.getLoc(), op.getType(), op.getQuery(), cache, positions,
+          tokenSeq, tables, builder.getI64IntegerAttr(index),
+          op.getScaleAttr());
+      op.replaceAllUsesWith(y);
+      op.erase();
+    }
+
+    if (failed(dropPresentOutputs(main)) || failed(gatherLogits(main, samples)))
+      return failure();
+    eraseDeadOps(main);
+
+    // Past inputs and the mask must be unused now.
+    llvm::BitVector deadArgs(main.getNumArguments());
+    for (Layer &layer : *layers) {
+      deadArgs.set(layer.key.past.getArgNumber());
+      deadArgs.set(layer.value.past.getArgNumber());
+    }
+    if (std::optional<unsigned> mask = findArg(main, "attention_mask"))
+      deadArgs.set(*mask);
+    for (unsigned i : deadArgs.set_bits())
+      if (!main.getArgument(i).use_empty())
+        return main.emitError("llm-paged-kv-cache: graph input '")
+               << argName(main, i)
+               << "' is still used after the rewrite (only attention may "
+                  "read the past key/values and the attention mask)";
+    return main.eraseArguments(deadArgs);
+  }
+
+  /// Removes the `present.*` outputs (the concats the cache replaced).
+  LogicalResult dropPresentOutputs(func::FuncOp main) {
+    auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+    llvm::BitVector drop(main.getNumResults());
+    for (unsigned i = 0; i < main.getNumResults(); ++i)
+      if (resultName(main, i).starts_with("present") ||
+          ret.getOperand(i).getDefiningOp<llm::ConcatOp>())
+        drop.set(i);
+    if (main.getNumResults() - drop.count() != 1)
+      return main.emitError("llm-paged-kv-cache: expected the logits as the "
+                            "only output besides present key/values, got ")
+             << main.getNumResults() - drop.count();
+    ret->eraseOperands(drop);
+    return main.eraseResults(drop);
+  }
+
+  /// logits[1, N, V] -> logits[1, M, V] at `sample_index`, gathered before
+  /// the LM head when the head is a matmul, so it runs on M rows only.
+  LogicalResult gatherLogits(func::FuncOp main, Value samples) {
+    auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+    Value logits = ret.getOperand(0);
+    auto type = dyn_cast<RankedTensorType>(logits.getType());
+    if (!type || type.getRank() != 3 || type.getDimSize(0) != 1)
+      return main.emitError("llm-paged-kv-cache: logits must be [1, tokens, "
+                            "vocab], got ")
+             << logits.getType();
+    OpBuilder builder(ret);
+    Location loc = logits.getLoc();
+    auto gather = [&](Value v) {
+      return llm::GatherOp::create(builder, loc, v, samples,
+                                   builder.getI64IntegerAttr(1))
+          .getResult();
+    };
+    Value result;
+    auto head = logits.getDefiningOp<llm::MatMulOp>();
+    auto lhsType = head ? dyn_cast<RankedTensorType>(head.getLhs().getType())
+                        : RankedTensorType();
+    if (head && lhsType && lhsType.getRank() == 3 &&
+        head.getRhs().getDefiningOp<llm::ConstantOp>()) {
+      builder.setInsertionPoint(head);
+      result = llm::MatMulOp::create(builder, head.getLoc(),
+                                     gather(head.getLhs()), head.getRhs());
+      builder.setInsertionPoint(ret);
+    } else {
+      result = gather(logits);
+    }
+    ret->setOperand(0, result);
+    main.setType(FunctionType::get(main.getContext(),
+                                   main.getArgumentTypes(),
+                                   ret.getOperandTypes()));
+    main.setResultAttr(0, "llm.name", builder.getStringAttr("logits"));
+    return success();
+  }
+
+  void eraseDeadOps(func::FuncOp main) {
+    SmallVector<Operation *> ops;
+    for (Operation &op : main.getBody().front().without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (op->use_empty() && isPure(op))
+        op->erase();
+  }
+};
+
+} // namespace
+
+std::optional<int64_t> llmc::findPositionTableRows(func::FuncOp main) {
+  std::optional<int64_t> rows;
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    StringRef name = argName(main, i);
+    if (name != "position_ids" && name != "positions")
+      continue;
+    for (Operation *user : main.getArgument(i).getUsers()) {
+      auto gather = dyn_cast<llm::GatherOp>(user);
+      if (!gather || gather.getIndices() != main.getArgument(i) ||
+          gather.getAxis() != 0)
+        continue;
+      int64_t r = tableRows(gather.getData());
+      if (!ShapedType::isDynamic(r))
+        rows = std::min(rows.value_or(r), r);
+    }
+  }
+  return rows;
+}
