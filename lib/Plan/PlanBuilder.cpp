@@ -22,6 +22,7 @@ constexpr uint64_t kWeightAlignment = 64;
 
 struct BufferInfo {
   plan::Buffer proto;
+  Type type; // weights: the constant's type (deduplication)
   int firstStep = -1, lastStep = -1;
 };
 
@@ -49,7 +50,7 @@ private:
   std::vector<BufferInfo> buffers;
   llvm::DenseMap<Value, int> bufferOf;
   // Programs share weights (one copy per distinct constant) and state.
-  llvm::DenseMap<Attribute, int> weightOf;
+  llvm::DenseMap<llvm::hash_code, std::vector<int>> weightsByHash;
   llvm::StringMap<int> stateOf;
   llvm::StringMap<int> kernelIndex;
   std::vector<uint8_t> weights;
@@ -90,23 +91,33 @@ FailureOr<int> PlanBuilder::newBuffer(Value value, plan::BufferKind kind) {
 }
 
 FailureOr<int> PlanBuilder::weightBuffer(llm::ConstantOp constant) {
-  // Attributes are uniqued, so equal weights of two programs are one key.
-  Attribute key = constant.getValue();
-  if (auto it = weightOf.find(key); it != weightOf.end()) {
-    bufferOf[constant] = it->second;
-    return it->second;
+  FailureOr<std::vector<uint8_t>> bytes = constantBytes(constant.getValue());
+  if (failed(bytes))
+    return constant.emitOpError("cannot serialize this constant");
+  // Programs import the model once each: equal bytes of the same type are
+  // one weight (resource blobs of two imports are distinct attributes).
+  llvm::hash_code hash = llvm::hash_combine(
+      constant.getType().getAsOpaquePointer(),
+      llvm::hash_combine_range(bytes->begin(), bytes->end()));
+  for (int id : weightsByHash[hash]) {
+    const plan::Buffer &b = buffers[id].proto;
+    if (buffers[id].type == constant.getType() &&
+        b.size_bytes() == bytes->size() &&
+        std::equal(bytes->begin(), bytes->end(),
+                   weights.begin() + b.offset())) {
+      bufferOf[constant] = id;
+      return id;
+    }
   }
   FailureOr<int> id = newBuffer(constant, plan::WEIGHT);
   if (failed(id))
     return failure();
-  FailureOr<std::vector<uint8_t>> bytes = constantBytes(constant.getValue());
-  if (failed(bytes))
-    return constant.emitOpError("cannot serialize this constant");
   while (weights.size() % kWeightAlignment)
     weights.push_back(0);
   buffers[*id].proto.set_offset(weights.size());
+  buffers[*id].type = constant.getType();
   weights.insert(weights.end(), bytes->begin(), bytes->end());
-  weightOf[key] = *id;
+  weightsByHash[hash].push_back(*id);
   return id;
 }
 

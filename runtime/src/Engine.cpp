@@ -2,6 +2,8 @@
 // selection, inputs, runs, outputs and the persistent STATE buffers.
 #include "EngineImpl.h"
 
+#include <chrono>
+
 namespace llmc::runtime {
 namespace {
 
@@ -66,7 +68,10 @@ Status Engine::Impl::findOutput(const std::string &name, const Binding *&out) {
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (impl_ && impl_->plan)
+    impl_->profile.print(impl_->plan->header());
+}
 
 Status Engine::create(std::unique_ptr<PlanFile> plan,
                       std::unique_ptr<Engine> &out) {
@@ -210,9 +215,18 @@ Status Engine::run() {
   if (allocated)
     m.refreshStepArgs();
   m.lastRun = Impl::kNone;
-  for (Impl::StepExec &s : p.steps)
+  for (Impl::StepExec &s : p.steps) {
+    auto start = std::chrono::steady_clock::now();
     LLMC_RETURN_IF_ERROR(m.device->launch(s.kernel, s.args.data(),
                                           s.args.size(), s.launchDims));
+    if (m.profile.enabled()) {
+      LLMC_RETURN_IF_ERROR(m.device->synchronize());
+      m.profile.add(s.kernelIndex,
+                    std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+    }
+  }
   LLMC_RETURN_IF_ERROR(m.device->synchronize());
   m.lastRun = m.current;
   return Status::success();

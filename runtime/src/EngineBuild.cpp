@@ -106,6 +106,7 @@ Engine::Impl::~Impl() {
 
 Status Engine::Impl::init() {
   const PlanHeader &h = plan->header();
+  profile.init(h);
   LLMC_RETURN_IF_ERROR(bindBuffers());
   std::vector<KernelHandle> kernels;
   LLMC_RETURN_IF_ERROR(loadKernels(kernels));
@@ -313,6 +314,7 @@ Status Engine::Impl::buildProgram(
                            std::to_string(s.args_size()));
     StepExec exec;
     exec.kernel = kernels[s.kernel()];
+    exec.kernelIndex = s.kernel();
     for (int32_t id : s.args()) {
       auto it = slotById.find(id);
       if (it == slotById.end())

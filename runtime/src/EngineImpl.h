@@ -3,6 +3,7 @@
 #ifndef LLMC_RUNTIME_SRC_ENGINEIMPL_H
 #define LLMC_RUNTIME_SRC_ENGINEIMPL_H
 
+#include "KernelProfile.h"
 #include "llmc/runtime/Runtime.h"
 
 #include <cstddef>
@@ -33,6 +34,7 @@ struct Engine::Impl {
   };
   struct StepExec {
     KernelHandle kernel;
+    int32_t kernelIndex = 0;   // into the header's kernels (profiling)
     std::vector<size_t> slots; // arg i is buffer slots[i]
     std::vector<void *> args;  // their pointers (refreshed when STATE moves)
     std::vector<int64_t> launchDims;
@@ -46,6 +48,7 @@ struct Engine::Impl {
 
   std::unique_ptr<PlanFile> plan;
   std::unique_ptr<Device> device;     // destroyed after everything below
+  KernelProfile profile;
   std::unique_ptr<CodeModule> module; // unloaded before the device goes
   void *arena = nullptr;
   void *weights = nullptr;
