@@ -32,12 +32,69 @@ bool isScalarConstant(Value v, double expected) {
 }
 
 bool broadcastsInto(Value c, Value other) {
-  SmallVector<int64_t> shape;
-  auto ct = tensorType(c), ot = tensorType(other);
-  return ct.getRank() <= ot.getRank() &&
-         succeeded(llm::broadcastShapes(ct.getShape(), ot.getShape(), shape)) &&
-         ArrayRef<int64_t>(shape) == ot.getShape();
+  return broadcastsInto(c, tensorType(other).getShape());
 }
+
+bool broadcastsInto(Value v, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> out;
+  auto vt = tensorType(v);
+  return vt.getRank() <= int64_t(shape.size()) &&
+         succeeded(llm::broadcastShapes(vt.getShape(), shape, out)) &&
+         ArrayRef<int64_t>(out) == shape;
+}
+
+static std::optional<double> evaluateScalar(Value v, unsigned depth) {
+  if (std::optional<double> c = getScalarConstant(v))
+    return c;
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  Operation *op = v.getDefiningOp();
+  if (!op || depth > 8 || !type || !type.hasStaticShape() ||
+      type.getNumElements() != 1)
+    return std::nullopt;
+  auto ft = dyn_cast<FloatType>(type.getElementType());
+  if (!ft)
+    return std::nullopt;
+  auto operand = [&](unsigned i) -> std::optional<double> {
+    if (op->getNumOperands() <= i)
+      return std::nullopt;
+    return evaluateScalar(op->getOperand(i), depth + 1);
+  };
+  std::optional<double> a = operand(0), r;
+  if (!a)
+    return std::nullopt;
+  if (isa<llm::AddOp, llm::SubOp, llm::MulOp, llm::DivOp, llm::PowOp>(op)) {
+    std::optional<double> b = operand(1);
+    if (!b)
+      return std::nullopt;
+    if (isa<llm::AddOp>(op))
+      r = *a + *b;
+    else if (isa<llm::SubOp>(op))
+      r = *a - *b;
+    else if (isa<llm::MulOp>(op))
+      r = *a * *b;
+    else if (isa<llm::DivOp>(op))
+      r = *a / *b;
+    else
+      r = std::pow(*a, *b);
+  } else if (isa<llm::SqrtOp>(op)) {
+    r = std::sqrt(*a);
+  } else if (isa<llm::ReciprocalOp>(op)) {
+    r = 1.0 / *a;
+  } else if (isa<llm::NegOp>(op)) {
+    r = -*a;
+  } else if (isa<llm::CastOp>(op)) {
+    r = a;
+  } else {
+    return std::nullopt;
+  }
+  // Round to the element type, as the graph does after every op.
+  APFloat rounded(*r);
+  bool lost;
+  rounded.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+  return rounded.convertToDouble();
+}
+
+std::optional<double> evaluateScalar(Value v) { return evaluateScalar(v, 0); }
 
 bool isLastDimSlice(llm::SliceOp op, int64_t begin, int64_t end) {
   auto in = op.getInput().getType();

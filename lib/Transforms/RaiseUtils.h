@@ -20,6 +20,13 @@ namespace llmc::raising {
 /// shape or a tensor of one element (`llm.constant`).
 std::optional<double> getScalarConstant(mlir::Value v);
 
+/// The value of a single-element float expression over such constants:
+/// `add`/`sub`/`mul`/`div`/`pow`/`sqrt`/`reciprocal`/`neg` and float casts,
+/// each result rounded to its element type as the graph computes it (e.g.
+/// GPT-2's scale `torch.full([], head_dim ** 0.5)`, Add(Pow(16, 0.5), 0),
+/// when canonicalize has not folded it).
+std::optional<double> evaluateScalar(mlir::Value v);
+
 /// True if `v` is a single-value float constant equal to `expected` (within
 /// a relative 1e-6, so that f16 spellings of 0.5 or sqrt(d) still match).
 bool isScalarConstant(mlir::Value v, double expected);
@@ -27,6 +34,10 @@ bool isScalarConstant(mlir::Value v, double expected);
 /// True if a single-value constant `c` (any rank) broadcast against `other`
 /// leaves `other`'s shape unchanged.
 bool broadcastsInto(mlir::Value c, mlir::Value other);
+
+/// True if `v` (of rank <= shape's rank) broadcast against `shape` leaves
+/// `shape` unchanged.
+bool broadcastsInto(mlir::Value v, llvm::ArrayRef<int64_t> shape);
 
 /// For a commutative binary op: calls `fn(a, b)` with (lhs, rhs) and then
 /// (rhs, lhs); returns true on the first order for which `fn` succeeds.

@@ -18,7 +18,10 @@ rotary-embedding-style rotate-half (Split, Neg, Concat, Slice), and the
 torch-exported tiny Llama of test/Transforms/Inputs/tiny_llama.onnx (RMSNorm,
 RoPE, SwiGLU, GQA attention with past key/values; raised to llm.rms_norm /
 llm.rope / llm.silu_mul / llm.attention by llmc, compiled with --input-shape
-for every input), the fused attention ops of test/Import/make_attention_models.py
+for every input), the GPT-2-style export of test/peer/models/gpt2.onnx
+(LayerNorm, Conv1D/Gemm, tanh-Gelu, MHA whose Where causal mask and padding
+mask are raised into llm.attention; also with fully padded query rows),
+the fused attention ops of test/Import/make_attention_models.py
 (attn_*: opset-23 Attention, com.microsoft MultiHeadAttention and
 GroupQueryAttention),
 and the onnxruntime-genai builder / opset-23 forms (genai_block:
@@ -279,6 +282,27 @@ def model_tiny_llama(work, rng):
                              masked_past=1)
 
 
+def model_gpt2(work, rng):
+    """The committed GPT-2-style export (test/peer/models/gpt2.onnx, made by
+    scripts/gen_models/gpt2.py: MHA 4 heads, the tril-buffer Where causal
+    mask plus the (1 - mask) * finfo.min padding mask, a computed scale;
+    raised to llm.attention) with past key/values: batch 1, 5 new tokens
+    after 3 past, the first past position padded out."""
+    path = os.path.join(ROOT, "test", "peer", "models", "gpt2.onnx")
+    return llama_past_inputs(rng, path, B=1, S=5, P=3, KV=4, DH=16, LAYERS=2, VOCAB=160,
+                             masked_past=1)
+
+
+def model_gpt2_padded_rows(work, rng):
+    """gpt2 with the first 5 of 8 positions padded out, so that the first two
+    query rows see only padded keys: every score of those rows is about
+    finfo.min (-inf where causal and padding add up), which the raised mask
+    must reproduce exactly (docs/raising.md)."""
+    path = os.path.join(ROOT, "test", "peer", "models", "gpt2.onnx")
+    return llama_past_inputs(rng, path, B=1, S=5, P=3, KV=4, DH=16, LAYERS=2, VOCAB=160,
+                             masked_past=5)
+
+
 def model_kjv(work, rng):
     """The trained KJV demo model (models/kjv/kjv.onnx: 6 layers, GQA 8/4,
     vocab 3000) with past key/values: batch 1, 8 new tokens after 4 past."""
@@ -469,6 +493,8 @@ MODELS = [
     ("rotary", model_rotary),
     ("tiny_llama", model_tiny_llama),
     ("kjv", model_kjv),
+    ("gpt2", model_gpt2),
+    ("gpt2_padded_rows", model_gpt2_padded_rows),
     ("genai_block", model_genai_block),
     ("opset23_forms", model_opset23_forms),
 ] + [("attn_" + m, attention_model(m)) for m in ATTENTION_MODELS]

@@ -1,12 +1,18 @@
 //===- LLMFolds.cpp - llm folders and canonicalization patterns -----------===//
 // Folding evaluates the small integer shape computations that exporters emit
-// (Shape -> Gather -> Concat -> Reshape) so that shapes become static.
+// (Shape -> Gather -> Concat -> Reshape) so that shapes become static, and
+// small float constant arithmetic such as the attention scale
+// `torch.full([], head_dim ** 0.5)` (Add(Pow(16, 0.5), 0)), so that raising
+// sees a constant. Float results are rounded to the element type after every
+// op, as the unfolded graph computes them.
 //===----------------------------------------------------------------------===//
 #include "llmc/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace llmc::llm;
@@ -115,6 +121,43 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       [](const APFloat &a, const APFloat &b) -> std::optional<APFloat> {
         return a / b;
       });
+}
+
+/// Float `base ** exponent` (the exponent float or integer, as ONNX Pow
+/// allows), computed in double and rounded to the base's element type.
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  auto base = foldable(adaptor.getLhs()), exp = foldable(adaptor.getRhs());
+  auto resultType = cast<RankedTensorType>(getType());
+  auto ft = dyn_cast<FloatType>(resultType.getElementType());
+  if (!base || !exp || !ft || base.getElementType() != ft ||
+      !resultType.hasStaticShape() ||
+      resultType.getNumElements() > kMaxFoldElements)
+    return {};
+  SmallVector<double> e;
+  if (isa<FloatType>(exp.getElementType())) {
+    for (const APFloat &v : exp.getValues<APFloat>())
+      e.push_back(v.convertToDouble());
+  } else if (auto it = dyn_cast<IntegerType>(exp.getElementType());
+             it && it.getWidth() > 1) {
+    for (const APInt &v : exp.getValues<APInt>())
+      e.push_back(it.isUnsigned() ? double(v.getZExtValue())
+                                  : double(v.getSExtValue()));
+  } else {
+    return {};
+  }
+  auto b = llvm::to_vector(base.getValues<APFloat>());
+  ArrayRef<int64_t> outShape = resultType.getShape();
+  auto bShape = base.getType().getShape(), eShape = exp.getType().getShape();
+  SmallVector<APFloat> out;
+  for (int64_t i = 0, n = resultType.getNumElements(); i < n; ++i) {
+    double r = std::pow(b[broadcastIndex(outShape, i, bShape)].convertToDouble(),
+                        e[broadcastIndex(outShape, i, eShape)]);
+    APFloat v(r);
+    bool lost;
+    v.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(v);
+  }
+  return DenseElementsAttr::get(resultType, out);
 }
 
 template <typename Pred>
