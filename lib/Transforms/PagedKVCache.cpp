@@ -136,7 +136,7 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
         rows && maxSeqLen > *rows)
       return main.emitError("llm-paged-kv-cache: the model's position tables "
                             "have ")
-             << *rows << " rows, fewer than --max-seq-len " << maxSeqLen;
+             << *rows << " rows, fewer than --max-seq-len " << int64_t(maxSeqLen);
     auto q0 = (*layers)[0].attention.getQuery().getType();
     auto k0 = cast<RankedTensorType>((*layers)[0].key.fresh.getType());
     int64_t tokens = q0.getDimSize(2);

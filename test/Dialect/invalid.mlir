@@ -67,3 +67,35 @@ func.func @bad_scatter(%d: tensor<4xf32>, %i: tensor<1x1xi64>, %u: tensor<1xf32>
   %0 = llm.scatter_nd %d[%i], %u {reduction = "avg"} : tensor<4xf32>, tensor<1x1xi64>, tensor<1xf32> -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @kv_append_bad_layer(%c: tensor<8x2x2x4x2x8xf32>, %k: tensor<1x2x3x8xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{layer 2 is outside the cache's 2 layers}}
+  %0 = llm.kv_append %c, %k, %k, %s {layer = 2 : i64} : tensor<8x2x2x4x2x8xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @kv_append_bad_heads(%c: tensor<8x2x2x4x2x8xf32>, %k: tensor<1x3x3x8xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{does not match the cache}}
+  %0 = llm.kv_append %c, %k, %k, %s {layer = 0 : i64} : tensor<8x2x2x4x2x8xf32>, tensor<1x3x3x8xf32>, tensor<1x3x3x8xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @paged_attention_bad_group(%q: tensor<1x3x3x8xf32>, %c: tensor<8x2x2x4x2x8xf32>, %p: tensor<1x3xi64>, %s: tensor<3xi64>, %bt: tensor<2x4xi64>) {
+  // expected-error @+1 {{query heads (3) must be a multiple of the cache's kv heads (2)}}
+  %0 = llm.paged_attention %q, %c, %p, %s, %bt {layer = 0 : i64, scale = 1.0 : f32} : (tensor<1x3x3x8xf32>, tensor<8x2x2x4x2x8xf32>, tensor<1x3xi64>, tensor<3xi64>, tensor<2x4xi64>) -> tensor<1x3x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @paged_attention_bad_positions(%q: tensor<1x4x3x8xf32>, %c: tensor<8x2x2x4x2x8xf32>, %p: tensor<1x2xi64>, %s: tensor<3xi64>, %bt: tensor<2x4xi64>) {
+  // expected-error @+1 {{positions [1, N] and token_seq [N] must match the query's N = 3}}
+  %0 = llm.paged_attention %q, %c, %p, %s, %bt {layer = 0 : i64, scale = 1.0 : f32} : (tensor<1x4x3x8xf32>, tensor<8x2x2x4x2x8xf32>, tensor<1x2xi64>, tensor<3xi64>, tensor<2x4xi64>) -> tensor<1x4x3x8xf32>
+  return
+}

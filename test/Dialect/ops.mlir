@@ -46,3 +46,12 @@ func.func @data_movement(%x: tensor<2x3x4xf32>, %i: tensor<5xi64>) -> (tensor<4x
 // CHECK-SAME: !llm.qweight<64x128, i4, group = 32, f16>
 // CHECK-SAME: !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 64, page = 16, f16>
 func.func private @types(!llm.qweight<64x128, i4, group = 32, f16>, !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 64, page = 16, f16>)
+
+// CHECK-LABEL: func.func @paged_kv
+// CHECK: llm.kv_append %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {layer = 1 : i64} : tensor<8x2x2x4x2x8xf16>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<3xi64>
+// CHECK: llm.paged_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {layer = 1 : i64, scale = 5.000000e-01 : f32} : (tensor<1x4x3x8xf32>, tensor<8x2x2x4x2x8xf16>, tensor<1x3xi64>, tensor<3xi64>, tensor<2x4xi64>) -> tensor<1x4x3x8xf32>
+func.func @paged_kv(%c: tensor<8x2x2x4x2x8xf16>, %k: tensor<1x2x3x8xf32>, %q: tensor<1x4x3x8xf32>, %s: tensor<3xi64>, %p: tensor<1x3xi64>, %bt: tensor<2x4xi64>) -> tensor<1x4x3x8xf32> {
+  %0 = llm.kv_append %c, %k, %k, %s {layer = 1 : i64} : tensor<8x2x2x4x2x8xf16>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, tensor<3xi64>
+  %1 = llm.paged_attention %q, %0, %p, %s, %bt {layer = 1 : i64, scale = 5.000000e-01 : f32} : (tensor<1x4x3x8xf32>, tensor<8x2x2x4x2x8xf16>, tensor<1x3xi64>, tensor<3xi64>, tensor<2x4xi64>) -> tensor<1x4x3x8xf32>
+  return %1 : tensor<1x4x3x8xf32>
+}

@@ -128,11 +128,11 @@ OwningOpRef<ModuleOp> llmc::tool::buildGenerationModule(
   }
 
   // The longest sequence the model's position tables cover, from a probe
-  // import of the smallest bucket.
+  // import of the smallest bucket (a short past, so that no table is sliced
+  // beyond its end; the rows are read through the slices).
   if (options.maxSeqLen <= 0) {
     OwningOpRef<ModuleOp> probe = importBucket(
-        ctx, path, inputs, 1, kDefaultMaxSeqLen - 1, configure,
-        addGraphPasses, nullptr, "");
+        ctx, path, inputs, 1, 1, configure, addGraphPasses, nullptr, "");
     if (!probe)
       return nullptr;
     auto main = probe->lookupSymbol<func::FuncOp>("main");

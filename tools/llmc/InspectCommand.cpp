@@ -38,6 +38,21 @@ static json summarize(const runtime::PlanFile &file) {
   };
   j["inputs"] = tensors(h.inputs());
   j["outputs"] = tensors(h.outputs());
+  j["programs"] = json::array();
+  for (const plan::Program &p : h.programs())
+    j["programs"].push_back({{"name", p.name()},
+                             {"inputs", tensors(p.inputs())},
+                             {"outputs", tensors(p.outputs())},
+                             {"steps", p.steps_size()}});
+  j["state"] = json::array();
+  for (const plan::Buffer &b : h.buffers())
+    if (b.kind() == plan::STATE)
+      j["state"].push_back({{"dtype", runtime::dtypeName(b.dtype())},
+                            {"dims", dimsString(b.dims())},
+                            {"max_bytes", b.size_bytes()}});
+  j["metadata"] = json::object();
+  for (const auto &[key, value] : h.metadata())
+    j["metadata"][key] = value;
   j["kernels"] = json::array();
   for (const plan::Kernel &k : h.kernels())
     j["kernels"].push_back({{"name", k.name()}, {"args", k.num_args()}});
@@ -75,6 +90,23 @@ static void printText(const json &j) {
                 << t["dtype"].get<std::string>() << t["dims"].get<std::string>()
                 << "\n";
   }
+  for (auto &p : j["programs"]) {
+    std::cout << "program " << p["name"].get<std::string>() << " ("
+              << p["steps"] << " steps):";
+    for (const char *kind : {"inputs", "outputs"})
+      for (auto &t : p[kind])
+        std::cout << " " << t["name"].get<std::string>() << ":"
+                  << t["dtype"].get<std::string>()
+                  << t["dims"].get<std::string>();
+    std::cout << "\n";
+  }
+  for (auto &b : j["state"])
+    std::cout << "state: " << b["dtype"].get<std::string>()
+              << b["dims"].get<std::string>() << " (at most " << b["max_bytes"]
+              << " bytes)\n";
+  for (auto &[key, value] : j["metadata"].items())
+    std::cout << "metadata " << key << " = " << value.get<std::string>()
+              << "\n";
   std::cout << "kernels: " << j["kernels"].size() << ", steps: " << j["steps"] << "\n";
   for (auto &k : j["kernels"])
     std::cout << "  " << k["name"].get<std::string>() << " (" << k["args"] << " args)\n";
