@@ -119,6 +119,36 @@ def LLMCPULoopOrder : Pass<"llm-cpu-loop-order", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def LLMCPUTileContractions
+    : Pass<"llm-cpu-tile-contractions", "mlir::ModuleOp"> {
+  let summary = "Register-tiled vector micro-kernels for contractions (CPU)";
+  let description = [{
+    Runs on bufferized linalg ops (memrefs). A contraction with static shapes
+    (one reduction dim k, an output whose last dim n is also the last,
+    contiguous dim of one input, elementwise arith body) and at least
+    `min-rows` rows m becomes loops over tiles of `tile-rows` x
+    (`tile-vectors` x vector width) outputs: the tile's accumulators are
+    vectors carried through the k loop (scf.for iter_args), each k step loads
+    one vector row of the n-operand per vector and broadcasts one scalar of
+    the other operand per row. Remainder rows and columns get smaller tiles of
+    the same form. Each output keeps its summation order (k ascending, the
+    body's own mul and add), so results are bit-identical to the loop form.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "128",
+           "Width of a vector register in bits (128 SSE, 256 AVX)">,
+    Option<"tileRows", "tile-rows", "int64_t", "4", "Rows per register tile">,
+    Option<"tileVectors", "tile-vectors", "int64_t", "2",
+           "Vector registers per row of a register tile">,
+    Option<"minRows", "min-rows", "int64_t", "2",
+           "Contractions with fewer rows keep the loop form">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // KV-cache layout (docs/kv-cache.md)
 //===----------------------------------------------------------------------===//

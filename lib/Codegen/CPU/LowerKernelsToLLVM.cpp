@@ -8,6 +8,10 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
+
 using namespace mlir;
 
 // The pass list inside the module anchor (parsePassPipeline into an existing
@@ -24,6 +28,9 @@ static constexpr const char *kCPUPipeline =
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    // Register-tiled micro-kernels for contractions; the vector width
+    // follows --cpu (cpuTileContractions below).
+    "%TILE%,"
     "func.func(convert-linalg-to-loops),"
     "convert-vector-to-scf,"
     "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
@@ -33,12 +40,40 @@ static constexpr const char *kCPUPipeline =
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-cf-to-llvm,reconcile-unrealized-casts";
 
+/// The widest vector registers of `cpu` (an LLVM x86 CPU name or "native"):
+/// 512 bits with AVX-512F, 256 with AVX, else 128 (SSE).
+static int64_t vectorBitsForCPU(llvm::StringRef cpu) {
+  std::string name = cpu.str();
+  if (name == "native")
+    name = llvm::sys::getHostCPUName().str();
+  llvm::SmallVector<llvm::StringRef> features;
+  llvm::X86::getFeaturesForCPU(name, features, /*NeedPlus=*/false);
+  bool avx = false, avx512 = false;
+  for (llvm::StringRef f : features) {
+    avx |= f == "avx";
+    avx512 |= f == "avx512f";
+  }
+  return avx512 ? 512 : avx ? 256 : 128;
+}
+
+/// Register tiles: 16 vector registers (SSE, AVX) hold 4 x 2 accumulators
+/// plus the operand registers; AVX-512 has 32.
+static std::string cpuTileContractions(llvm::StringRef cpu) {
+  int64_t bits = vectorBitsForCPU(cpu);
+  int64_t rows = bits == 512 ? 8 : 4;
+  return "llm-cpu-tile-contractions{vector-bits=" + llvm::itostr(bits) +
+         " tile-rows=" + llvm::itostr(rows) + " tile-vectors=2}";
+}
+
 LogicalResult llmc::lowerKernelsToLLVMDialect(ModuleOp kernels,
                                               const CPUCodegenOptions &options) {
   PassManager pm(kernels.getContext());
   if (options.configurePassManager)
     options.configurePassManager(pm);
-  if (failed(parsePassPipeline(kCPUPipeline, pm, llvm::errs())))
+  std::string pipeline = kCPUPipeline;
+  pipeline.replace(pipeline.find("%TILE%"), 6,
+                   cpuTileContractions(options.cpu));
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     return kernels.emitError("internal error: bad CPU pass pipeline");
   return pm.run(kernels);
 }
