@@ -292,6 +292,12 @@ LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
                               code.bytes);
   }
   out.sections.emplace_back(runtime::kWeightsSectionName, std::move(weights));
+  for (const auto &[name, bytes] : options.extraSections) {
+    for (const auto &[existing, unused] : out.sections)
+      if (existing == name)
+        return module.emitError("plan section '" + name + "' given twice");
+    out.sections.emplace_back(name, bytes);
+  }
   for (const auto &[key, value] : options.metadata)
     (*header.mutable_metadata())[key] = value;
   return success();

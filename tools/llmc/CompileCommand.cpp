@@ -9,6 +9,8 @@
 #include "llmc/Import/ONNXImporter.h"
 #include "llmc/Plan/PlanBuilder.h"
 #include "llmc/Transforms/Passes.h"
+#include "llmc/runtime/text/SentencePieceImport.h"
+#include "llmc/runtime/text/Tokenizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -29,6 +31,8 @@ struct CompileCLIOptions {
   bool printIRAfterAll = false;
   bool timing = false;
   llmc::tool::GenerationOptions generation;
+  std::string tokenizer; // SentencePiece .model to store in the plan
+  bool addBos = false;
 };
 } // namespace
 
@@ -39,6 +43,8 @@ static void addGraphPasses(PassManager &pm) {
   // Raising (docs/raising.md): exporter op soup -> semantic ops. Needs the
   // shape arithmetic folded (canonicalize) and duplicates merged (CSE) so
   // that e.g. the two halves of rotate_half slice the same value.
+  pm.addPass(llmc::createLLMRaiseLayerNorm()); // before rms-norm
+  pm.addPass(llmc::createLLMRaiseGelu());
   pm.addPass(llmc::createLLMRaiseRMSNorm());
   pm.addPass(llmc::createLLMRaiseSiluMul());
   pm.addPass(llmc::createLLMRaiseRope());
@@ -71,6 +77,35 @@ static int compile(const CompileCLIOptions &opts) {
     if (opts.timing)
       pm.enableTiming();
   };
+
+  // The tokenizer is read first so that a bad file fails before compiling.
+  std::vector<uint8_t> tokenizerSection;
+  int32_t tokenizerEos = -1;
+  if (!opts.tokenizer.empty()) {
+    llmc::plan::Tokenizer tok;
+    std::vector<std::string> warnings;
+    llmc::runtime::Status st =
+        llmc::runtime::text::readSentencePieceModel(opts.tokenizer, tok,
+                                                    warnings);
+    if (!st.ok()) {
+      std::cerr << "llmc: error: " << st.message << "\n";
+      return 1;
+    }
+    for (const std::string &w : warnings)
+      std::cerr << "llmc: warning: " << w << "\n";
+    if (opts.addBos && tok.bos_id() < 0) {
+      std::cerr << "llmc: error: --add-bos: " << opts.tokenizer
+                << " has no bos id\n";
+      return 1;
+    }
+    tok.set_add_bos(opts.addBos);
+    tokenizerEos = tok.eos_id();
+    std::string bytes = tok.SerializeAsString();
+    tokenizerSection.assign(bytes.begin(), bytes.end());
+  } else if (opts.addBos) {
+    std::cerr << "llmc: error: --add-bos needs --tokenizer\n";
+    return 1;
+  }
 
   std::map<std::string, std::string> metadata;
   OwningOpRef<ModuleOp> module;
@@ -136,6 +171,16 @@ static int compile(const CompileCLIOptions &opts) {
   planOptions.producer = std::string("llmc ") + LLMC_VERSION;
   planOptions.code.push_back({"cpu-x86_64", std::move(*code)});
   planOptions.symbolSuffix = llmc::kPackedKernelSuffix.str();
+  if (!tokenizerSection.empty()) {
+    // A generation plan stops at the tokenizer's eos unless --eos-token-id
+    // said otherwise.
+    if (metadata.count("generation.step") &&
+        !metadata.count("generation.eos_token_ids") && tokenizerEos >= 0)
+      metadata["generation.eos_token_ids"] = std::to_string(tokenizerEos);
+    planOptions.extraSections.emplace_back(
+        llmc::runtime::text::kTokenizerSectionName,
+        std::move(tokenizerSection));
+  }
   planOptions.metadata = std::move(metadata);
   if (failed(llmc::writePlanFile(*module, planOptions, opts.output)))
     return 1;
@@ -174,5 +219,11 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
   cmd->add_option("--eos-token-id", gen.eosTokenIds,
                   "End-of-sequence token ids (repeatable or comma separated)")
       ->delimiter(',');
+  cmd->add_option("--tokenizer", opts->tokenizer,
+                  "SentencePiece model (tokenizer.model) to store in the plan, "
+                  "so that llmrun can take text prompts (docs/tokenizer.md)")
+      ->type_name("FILE");
+  cmd->add_flag("--add-bos", opts->addBos,
+                "With --tokenizer: encoding a prompt starts with the bos id");
   return [opts]() { return compile(*opts); };
 }

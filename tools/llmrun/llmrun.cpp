@@ -1,12 +1,16 @@
 // llmrun: loads an llmc plan and runs it once on TensorProto inputs
 // (--exec), writing every graph output to <output-dir>/<name>.pb, or
-// generates for a JSONL file of requests (--batch) with a generation plan.
+// generates for a JSONL file of requests (--batch) or for text prompts
+// (--prompt, streamed) with a generation plan.
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
 #include "llmc/runtime/gen/BatchIO.h"
 #include "llmc/runtime/gen/BatchRunner.h"
 #include "llmc/runtime/gen/GenerationMetadata.h"
 #include "llmc/runtime/gen/PlanStepExecutor.h"
+#include "llmc/runtime/text/Tokenizer.h"
+
+#include "TextGeneration.h"
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
@@ -16,8 +20,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <cstdio>
 #include <map>
 #include <set>
+#include <sstream>
 #include <unistd.h>
 
 using namespace llmc::runtime;
@@ -36,6 +43,11 @@ struct Options {
   int32_t maxNumSeqs = 0;   // 0: the plan's largest batch
   int32_t maxNumTokens = 0; // 0: the plan's largest token bucket
   int32_t kvBlocks = 0;     // 0: the plan's generation.kv_blocks_max
+  // --prompt
+  std::vector<std::string> prompts;
+  bool noEcho = false;
+  gen::SamplingParams sampling;
+  bool seedGiven = false;
 };
 
 int fail(const std::string &message) {
@@ -163,6 +175,90 @@ int32_t planLimit(int32_t requested, int32_t plan, const char *option) {
   return requested == 0 ? plan : std::min(requested, plan);
 }
 
+// Everything --batch and --prompt need from a generation plan.
+struct GenerationSetup {
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<gen::PlanStepExecutor> executor;
+  std::unique_ptr<text::Tokenizer> tokenizer; // when asked for
+  gen::GenerationConfig config;
+};
+
+// Opens the plan, checks it is a generation plan, loads the tokenizer when
+// `needTokenizer`, and sizes the scheduler from the options and the plan.
+// Returns 0, or the exit status after printing the error.
+int setUpGeneration(const Options &opts, bool needTokenizer, const char *mode,
+                    GenerationSetup &setup) {
+  gen::SchedulerConfig &sched = setup.config.scheduler;
+  Status st;
+  if (opts.maxNumSeqs < 0 || opts.maxNumTokens < 0)
+    return fail("--max-num-seqs and --max-num-tokens must be at least 1 (or "
+                "0: the plan's limits)");
+  if (opts.maxNumSeqs > 0 && opts.maxNumTokens > 0) {
+    sched.maxNumSeqs = opts.maxNumSeqs;
+    sched.maxNumTokens = opts.maxNumTokens;
+    st = sched.validate();
+    if (!st.ok())
+      return fail(st.message);
+  }
+  if (opts.kvBlocks < 0)
+    return fail("--kv-cache-blocks must be at least 1 (or 0: the plan's " +
+                std::string(gen::kMetaKvBlocksMax) + ")");
+
+  std::unique_ptr<PlanFile> plan;
+  st = PlanFile::open(opts.plan, plan);
+  if (!st.ok())
+    return fail(st.message);
+  std::map<std::string, std::string> metadata(
+      plan->header().metadata().begin(), plan->header().metadata().end());
+  if (!gen::isGenerationPlan(metadata))
+    return fail(opts.plan + ": not a generation plan (compile a decoder LLM "
+                            "with llmc compile to use " + mode + ")");
+  if (needTokenizer) {
+    if (!text::Tokenizer::planHasTokenizer(*plan))
+      return fail(opts.plan +
+                  ": the plan has no tokenizer, so text prompts cannot be "
+                  "encoded (compile it with `llmc compile --tokenizer "
+                  "tokenizer.model`" +
+                  (std::string(mode) == "--batch" ? ", or give prompt_ids)"
+                                                  : ")"));
+    st = text::Tokenizer::fromPlan(*plan, setup.tokenizer);
+    if (!st.ok())
+      return fail(st.message);
+    if (!setup.tokenizer->canEncode())
+      return fail(opts.plan + ": the plan's tokenizer cannot encode text: " +
+                  [&] {
+                    std::vector<text::TokenId> ids;
+                    return setup.tokenizer->encode("", ids).message;
+                  }());
+  }
+  gen::GenerationMetadata meta;
+  st = gen::parseGenerationMetadata(metadata, meta);
+  if (!st.ok())
+    return fail(opts.plan + ": " + st.message);
+  st = Engine::create(std::move(plan), setup.engine);
+  if (!st.ok())
+    return fail(st.message);
+  st = gen::PlanStepExecutor::create(*setup.engine, meta, opts.kvBlocks,
+                                     setup.executor);
+  if (!st.ok())
+    return fail(opts.plan + ": " + st.message);
+  gen::PlanStepExecutor *executor = setup.executor.get();
+
+  sched.maxNumTokens = planLimit(opts.maxNumTokens, executor->maxNumTokens(),
+                                 "--max-num-tokens");
+  sched.maxNumSeqs =
+      planLimit(opts.maxNumSeqs, executor->maxBatch(), "--max-num-seqs");
+  // Every running decode must fit one step.
+  sched.maxNumSeqs = std::min(sched.maxNumSeqs, sched.maxNumTokens);
+  sched.maxModelLen = executor->maxModelLen();
+  sched.eosTokenIds = meta.eosTokenIds;
+  setup.config.numKvBlocks = executor->numKvBlocks();
+  st = sched.validate();
+  if (!st.ok())
+    return fail(st.message);
+  return 0;
+}
+
 // --batch: requests are parsed and validated in full before the plan is
 // even opened, so bad input never costs a model load.
 int batchMode(const Options &opts) {
@@ -186,55 +282,25 @@ int batchMode(const Options &opts) {
     return fail(st.message);
 
   gen::BatchRunOptions run;
-  gen::SchedulerConfig &sched = run.generation.scheduler;
-  if (opts.maxNumSeqs < 0 || opts.maxNumTokens < 0)
-    return fail("--max-num-seqs and --max-num-tokens must be at least 1 (or "
-                "0: the plan's limits)");
-  if (opts.maxNumSeqs > 0 && opts.maxNumTokens > 0) {
-    sched.maxNumSeqs = opts.maxNumSeqs;
-    sched.maxNumTokens = opts.maxNumTokens;
-    st = sched.validate();
-    if (!st.ok())
-      return fail(st.message);
+  bool textPrompts = false;
+  for (const std::string &t : input.promptTexts)
+    textPrompts |= !t.empty();
+  GenerationSetup setup;
+  if (int rc = setUpGeneration(opts, textPrompts, "--batch", setup))
+    return rc;
+  run.generation = setup.config;
+  if (textPrompts) {
+    for (size_t i = 0; i < input.requests.size(); ++i) {
+      if (input.promptTexts[i].empty())
+        continue;
+      // An encoding failure (or an empty result) becomes the request's error.
+      st = setup.tokenizer->encode(input.promptTexts[i],
+                                   input.requests[i].promptIds);
+      if (!st.ok())
+        return fail(opts.batch + ":" + std::to_string(input.lines[i]) + ": " +
+                    st.message);
+    }
   }
-  if (opts.kvBlocks < 0)
-    return fail("--kv-cache-blocks must be at least 1 (or 0: the plan's " +
-                std::string(gen::kMetaKvBlocksMax) + ")");
-
-  std::unique_ptr<PlanFile> plan;
-  st = PlanFile::open(opts.plan, plan);
-  if (!st.ok())
-    return fail(st.message);
-  std::map<std::string, std::string> metadata(
-      plan->header().metadata().begin(), plan->header().metadata().end());
-  if (!gen::isGenerationPlan(metadata))
-    return fail(opts.plan + ": not a generation plan (compile a decoder LLM "
-                            "with llmc compile to use --batch)");
-  gen::GenerationMetadata meta;
-  st = gen::parseGenerationMetadata(metadata, meta);
-  if (!st.ok())
-    return fail(opts.plan + ": " + st.message);
-  std::unique_ptr<Engine> engine;
-  st = Engine::create(std::move(plan), engine);
-  if (!st.ok())
-    return fail(st.message);
-  std::unique_ptr<gen::PlanStepExecutor> executor;
-  st = gen::PlanStepExecutor::create(*engine, meta, opts.kvBlocks, executor);
-  if (!st.ok())
-    return fail(opts.plan + ": " + st.message);
-
-  sched.maxNumTokens = planLimit(opts.maxNumTokens, executor->maxNumTokens(),
-                                 "--max-num-tokens");
-  sched.maxNumSeqs =
-      planLimit(opts.maxNumSeqs, executor->maxBatch(), "--max-num-seqs");
-  // Every running decode must fit one step.
-  sched.maxNumSeqs = std::min(sched.maxNumSeqs, sched.maxNumTokens);
-  sched.maxModelLen = executor->maxModelLen();
-  sched.eosTokenIds = meta.eosTokenIds;
-  run.generation.numKvBlocks = executor->numKvBlocks();
-  st = sched.validate();
-  if (!st.ok())
-    return fail(st.message);
 
   std::ofstream file;
   if (!opts.outputDir.empty()) {
@@ -242,16 +308,105 @@ int batchMode(const Options &opts) {
     if (!file)
       return fail("cannot write '" + opts.outputDir + "'");
   }
+  std::ostream &results =
+      file.is_open() ? static_cast<std::ostream &>(file) : std::cout;
   run.progressBar = ::isatty(2) != 0;
   gen::GenerationStats stats;
-  st = gen::runBatch(run, std::move(input.requests), *executor,
-                     file.is_open() ? static_cast<std::ostream &>(file)
-                                    : std::cout,
+  std::vector<gen::GenerationRequest> requests = input.requests;
+  if (!textPrompts) {
+    st = gen::runBatch(run, std::move(requests), *setup.executor, results,
+                       std::cerr, stats);
+    if (!st.ok())
+      return fail(st.message);
+    return stats.failedRequests > 0 ? 1 : 0;
+  }
+  // Results of text prompts also carry their text: the result lines (one
+  // per request, in request order) get it added.
+  std::ostringstream lines;
+  st = gen::runBatch(run, std::move(requests), *setup.executor, lines,
                      std::cerr, stats);
   if (!st.ok())
     return fail(st.message);
-  // Failed requests are in the results; the exit status still says so.
+  std::istringstream in2(lines.str());
+  std::string line, withText;
+  for (size_t i = 0; std::getline(in2, line); ++i) {
+    if (i < input.requests.size() && !input.promptTexts[i].empty()) {
+      const std::vector<gen::TokenId> &prompt = input.requests[i].promptIds;
+      st = gen::addResultText(
+          line,
+          [&](const std::vector<gen::TokenId> &ids) {
+            text::StreamDecoder d(*setup.tokenizer);
+            d.prime(prompt);
+            std::string t;
+            for (gen::TokenId id : ids)
+              t += d.add(id);
+            return t + d.finish();
+          },
+          withText);
+      if (!st.ok())
+        return fail("internal error: result line " + std::to_string(i + 1) +
+                    ": " + st.message);
+      line = withText;
+    }
+    results << line << '\n';
+  }
+  results.flush();
+  if (!results)
+    return fail("cannot write results");
   return stats.failedRequests > 0 ? 1 : 0;
+}
+
+// --prompt: encode, generate and stream the text of each prompt in turn.
+int promptMode(const Options &opts) {
+  if (opts.exec)
+    return fail("--exec and --prompt cannot be used together");
+  if (!opts.inputs.empty() || !opts.outputDir.empty())
+    return fail("--input and --output-dir are for --exec; --prompt prints "
+                "the text");
+  GenerationSetup setup;
+  if (int rc = setUpGeneration(opts, true, "--prompt", setup))
+    return rc;
+  bool failed = false;
+  for (size_t i = 0; i < opts.prompts.size(); ++i) {
+    gen::GenerationRequest request;
+    request.id = "prompt" + std::to_string(i);
+    request.params = opts.sampling;
+    Status st = setup.tokenizer->encode(opts.prompts[i], request.promptIds);
+    if (!st.ok())
+      return fail(st.message);
+    if (request.promptIds.empty())
+      return fail("--prompt '" + opts.prompts[i] +
+                  "' encodes to no tokens; give some text");
+    size_t promptTokens = request.promptIds.size();
+    gen::GenerationConfig config = setup.config;
+    config.baseSeed = i; // like --batch: request i gets mixSeed(i)
+    if (!opts.noEcho)
+      std::cout << opts.prompts[i] << std::flush;
+    gen::StreamedGeneration result;
+    st = gen::generateStreaming(
+        config, *setup.executor, *setup.tokenizer, std::move(request),
+        [](const std::string &piece) { std::cout << piece << std::flush; },
+        result);
+    std::cout << "\n" << std::flush;
+    if (!st.ok())
+      return fail(st.message);
+    if (result.finishReason == gen::FinishReason::Error) {
+      std::cerr << "llmrun: error: prompt " << i + 1 << ": " << result.error
+                << "\n";
+      failed = true;
+      continue;
+    }
+    char stats[200];
+    std::snprintf(stats, sizeof stats,
+                  "[%zu prompt tokens, %zu generated in %.2f s (%.1f tok/s), "
+                  "finish_reason %s]",
+                  promptTokens, result.outputIds.size(), result.seconds,
+                  result.seconds > 0 ? result.outputIds.size() / result.seconds
+                                     : 0.0,
+                  gen::finishReasonName(result.finishReason));
+    std::cerr << stats << "\n";
+  }
+  return failed ? 1 : 0;
 }
 
 int realMain(int argc, char **argv) {
@@ -265,7 +420,10 @@ int realMain(int argc, char **argv) {
                "to DIR/<output name>.pb ('/' in names becomes '_').\n\n"
                "With --batch, generates for every JSONL request through the "
                "continuous-batching scheduler (generation plans only; see "
-               "docs/generation-runtime.md).",
+               "docs/generation-runtime.md).\n\n"
+               "With --prompt, encodes the text with the plan's tokenizer, "
+               "generates and streams the continuation to stdout (generation "
+               "plans compiled with --tokenizer; docs/tokenizer.md).",
                "llmrun"};
   app.add_option("plan", opts.plan, "Plan file produced by llmc")
       ->required()
@@ -293,6 +451,52 @@ int realMain(int argc, char **argv) {
                  "--batch: KV cache blocks to allocate (0: the plan's "
                  "generation.kv_blocks_max; at most that)")
       ->default_str("0");
+  app.add_option("-p,--prompt", opts.prompts,
+                 "Generate a continuation of TEXT and print it as it comes "
+                 "(needs a generation plan with a tokenizer). Repeat for "
+                 "more prompts; each is generated in turn.")
+      ->type_name("TEXT")
+      ->allow_extra_args(false);
+  app.add_flag("--no-echo", opts.noEcho,
+               "--prompt: print only the generated text, not the prompt");
+  gen::SamplingParams &sp = opts.sampling;
+  sp.maxTokens = 64;
+  app.add_option("--max-tokens", sp.maxTokens,
+                 "--prompt: new tokens to generate at most")
+      ->check(CLI::Range(1, std::numeric_limits<int32_t>::max()))
+      ->capture_default_str();
+  app.add_option("--temperature", sp.temperature,
+                 "--prompt: sampling temperature (0: greedy)")
+      ->check(CLI::Range(0.0f, 1e6f))
+      ->capture_default_str();
+  app.add_option("--top-p", sp.topP, "--prompt: nucleus sampling mass (1: off)")
+      ->check(CLI::Range(1e-6f, 1.0f))
+      ->capture_default_str();
+  app.add_option("--top-k", sp.topK, "--prompt: keep the k best tokens (0: off)")
+      ->check(CLI::Range(-1, std::numeric_limits<int32_t>::max()))
+      ->capture_default_str();
+  app.add_option("--min-p", sp.minP,
+                 "--prompt: drop tokens below min_p * the best one's "
+                 "probability (0: off)")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  app.add_option("--repetition-penalty", sp.repetitionPenalty,
+                 "--prompt: penalty for prompt and output tokens (1: off)")
+      ->check(CLI::Range(1e-6f, 1e6f))
+      ->capture_default_str();
+  app.add_option("--presence-penalty", sp.presencePenalty,
+                 "--prompt: penalty for tokens already generated")
+      ->check(CLI::Range(-2.0f, 2.0f))
+      ->capture_default_str();
+  app.add_option("--frequency-penalty", sp.frequencyPenalty,
+                 "--prompt: penalty per occurrence in the output")
+      ->check(CLI::Range(-2.0f, 2.0f))
+      ->capture_default_str();
+  auto *seed = app.add_option("--seed", sp.seed,
+                              "--prompt: random seed (default: derived from "
+                              "the prompt's position)");
+  app.add_flag("--ignore-eos", sp.ignoreEos,
+               "--prompt: keep generating after an end-of-sequence token");
   app.add_option("-i,--input", opts.inputs,
                  "Input tensor: NAME=FILE.pb, or FILE.pb to bind by the "
                  "TensorProto's name field. Repeat for each input.")
@@ -305,9 +509,10 @@ int realMain(int argc, char **argv) {
   app.set_version_flag("--version", kVersion);
   app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
              "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
-             "-o results.jsonl\n\nExit status: 0 on success, 1 on error "
+             "-o results.jsonl\n  llmrun model.plan --prompt \"In the "
+             "beginning\" --max-tokens 40 --temperature 0.8 --seed 1\n\nExit status: 0 on success, 1 on error "
              "(with --batch also when a request finished with an error), 2 "
-             "when neither --exec nor --batch is given.");
+             "when none of --exec, --batch, --prompt is given.");
 
   try {
     app.parse(argc, argv);
@@ -316,6 +521,11 @@ int realMain(int argc, char **argv) {
       return app.exit(e); // --help / --version
     return fail(e.what());
   }
+  sp.hasSeed = seed->count() > 0;
+  if (!opts.prompts.empty() && !opts.batch.empty())
+    return fail("--prompt and --batch cannot be used together");
+  if (!opts.prompts.empty())
+    return promptMode(opts);
   if (!opts.batch.empty())
     return batchMode(opts);
   if (!opts.exec) {

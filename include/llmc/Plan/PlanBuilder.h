@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llmc {
@@ -22,6 +23,9 @@ struct PlanBuildOptions {
   std::string symbolSuffix;
   /// Written to the plan header's metadata (e.g. the generation.* keys).
   std::map<std::string, std::string> metadata;
+  /// More (name, bytes) sections, written after the code and the weights
+  /// (e.g. the "tokenizer" section; docs/tokenizer.md).
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> extraSections;
 };
 
 /// Writes the plan for a module whose @main (the default program) and

@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char *kFields[] = {
-    "id",          "prompt_ids",         "max_tokens",       "temperature",
+    "id",          "prompt_ids",         "prompt",           "max_tokens",       "temperature",
     "top_p",       "top_k",              "min_p",            "seed",
     "stop_token_ids", "repetition_penalty", "presence_penalty",
     "frequency_penalty", "logprobs",     "ignore_eos"};
@@ -100,7 +100,8 @@ struct FieldReader {
   }
 };
 
-std::string parseObject(const json &obj, GenerationRequest &r) {
+std::string parseObject(const json &obj, GenerationRequest &r,
+                        std::string &promptText) {
   if (!obj.is_object())
     return "a request must be a JSON object";
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -123,10 +124,22 @@ std::string parseObject(const json &obj, GenerationRequest &r) {
   SamplingParams &p = r.params;
   int64_t i64 = 0;
   const int64_t i32max = std::numeric_limits<int32_t>::max();
-  if (!(e = f.tokenList("prompt_ids", true, r.promptIds)).empty())
-    return e;
-  if (r.promptIds.empty())
-    return "'prompt_ids' must not be empty";
+  promptText.clear();
+  if (const json *text = f.get("prompt")) {
+    // Text, encoded later with the plan's tokenizer.
+    if (f.get("prompt_ids"))
+      return "give 'prompt' or 'prompt_ids', not both";
+    if (!text->is_string())
+      return "'prompt' must be a string";
+    promptText = text->get<std::string>();
+    if (promptText.empty())
+      return "'prompt' must not be empty";
+  } else {
+    if (!(e = f.tokenList("prompt_ids", true, r.promptIds)).empty())
+      return e;
+    if (r.promptIds.empty())
+      return "'prompt_ids' must not be empty";
+  }
   i64 = p.maxTokens;
   if (!(e = f.integer("max_tokens", 1, i32max, i64)).empty())
     return e;
@@ -192,13 +205,25 @@ double roundFloat(float v) {
 } // namespace
 
 Status parseRequestLine(const std::string &line, GenerationRequest &out) {
+  std::string text;
+  LLMC_RETURN_IF_ERROR(parseRequestLine(line, out, text));
+  if (!text.empty())
+    return Status::error("a text 'prompt' needs the plan's tokenizer; give "
+                         "'prompt_ids'");
+  return Status::success();
+}
+
+Status parseRequestLine(const std::string &line, GenerationRequest &out,
+                        std::string &promptText) {
   try {
     json obj = json::parse(line);
     GenerationRequest r;
-    std::string e = parseObject(obj, r);
+    std::string text;
+    std::string e = parseObject(obj, r, text);
     if (!e.empty())
       return Status::error(e);
     out = std::move(r);
+    promptText = std::move(text);
     return Status::success();
   } catch (const json::exception &ex) {
     return Status::error(jsonMessage(ex));
@@ -216,7 +241,8 @@ Status parseBatch(std::istream &in, const std::string &name, OnError policy,
     if (line.find_first_not_of(" \t") == std::string::npos)
       continue;
     GenerationRequest r;
-    Status st = parseRequestLine(line, r);
+    std::string text;
+    Status st = parseRequestLine(line, r, text);
     if (st.ok()) {
       auto [it, fresh] = seen.emplace(r.id, no);
       if (!fresh)
@@ -229,6 +255,7 @@ Status parseBatch(std::istream &in, const std::string &name, OnError policy,
     }
     out.requests.push_back(std::move(r));
     out.lines.push_back(no);
+    out.promptTexts.push_back(std::move(text));
   }
   if (in.bad())
     return Status::error(name + ": read error");
@@ -263,6 +290,26 @@ std::string formatResult(const GenerationResult &r) {
   // Invalid UTF-8 in an id cannot occur (the parser rejected it), but
   // replace rather than throw if it ever does.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Status addResultText(const std::string &line, const ResultDecoder &decode,
+                     std::string &out) {
+  try {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line), res;
+    if (!j.is_object() || !j.contains("output_ids"))
+      return Status::error("not a result line");
+    std::vector<TokenId> ids = j["output_ids"].get<std::vector<TokenId>>();
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      res[it.key()] = it.value();
+      if (it.key() == "output_ids")
+        res["text"] = decode(ids);
+    }
+    out = res.dump(-1, ' ', false,
+                   nlohmann::ordered_json::error_handler_t::replace);
+    return Status::success();
+  } catch (const std::exception &ex) {
+    return Status::error(jsonMessage(ex));
+  }
 }
 
 Status writeResults(std::ostream &out,

@@ -7,6 +7,7 @@
 #include "llmc/runtime/gen/GenerationLoop.h"
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -26,10 +27,18 @@ struct BatchIssue {
 struct BatchInput {
   std::vector<GenerationRequest> requests;
   std::vector<int64_t> lines; // lines[i]: line of requests[i]
+  // promptTexts[i]: the "prompt" text of requests[i], whose promptIds are
+  // then empty until the caller encodes it; "" when it gave "prompt_ids".
+  std::vector<std::string> promptTexts;
   std::vector<BatchIssue> issues; // every malformed line, in order
 };
 
-// Parses one request object. `error` names the offending field.
+// Parses one request object. `error` names the offending field. A request
+// gives its prompt as "prompt_ids" (token ids) or "prompt" (text, returned
+// in `promptText`, non-empty; out.promptIds stays empty).
+Status parseRequestLine(const std::string &line, GenerationRequest &out,
+                        std::string &promptText);
+// The same for callers without a tokenizer: a text "prompt" is an error.
 Status parseRequestLine(const std::string &line, GenerationRequest &out);
 
 // Reads every line (blank lines are ignored). Each malformed line, and each
@@ -42,6 +51,12 @@ Status parseBatch(std::istream &in, const std::string &name, OnError policy,
 // One result as a single JSON line (no newline): {"id", "output_ids",
 // "finish_reason"[, "error"][, "logprobs"]}.
 std::string formatResult(const GenerationResult &r);
+// Inserts "text": decode(output_ids) after "output_ids" in a result line of
+// formatResult (requests with a text prompt carry it).
+using ResultDecoder = std::function<std::string(const std::vector<TokenId> &)>;
+Status addResultText(const std::string &line, const ResultDecoder &decode,
+                     std::string &out);
+
 Status writeResults(std::ostream &out,
                     const std::vector<GenerationResult> &results);
 

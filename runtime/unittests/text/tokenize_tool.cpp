@@ -1,0 +1,65 @@
+// llmc_tokenize: test driver for the runtime tokenizer. Loads a SentencePiece
+// .model (through the same importer as `llmc compile --tokenizer`) and answers
+// one JSON object per stdin line:
+//   {"text": "..."}     -> {"ids": [...], "pieces": [...], "decoded": "..."}
+//   {"decode": [ids]}   -> {"text": "...", "stream": ["chunk", ...]}
+// test/tokenizer/check_sentencepiece.py compares the answers with python
+// sentencepiece.
+#include "llmc/runtime/text/SentencePieceImport.h"
+#include "llmc/runtime/text/Tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+using namespace llmc::runtime;
+using namespace llmc::runtime::text;
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::cerr << "usage: llmc_tokenize TOKENIZER.model < requests.jsonl\n";
+    return 2;
+  }
+  llmc::plan::Tokenizer spec;
+  std::vector<std::string> warnings;
+  Status st = readSentencePieceModel(argv[1], spec, warnings);
+  std::unique_ptr<Tokenizer> tok;
+  if (st.ok())
+    st = Tokenizer::create(spec, tok);
+  if (!st.ok()) {
+    std::cerr << "llmc_tokenize: error: " << st.message << "\n";
+    return 1;
+  }
+  for (const std::string &w : warnings)
+    std::cerr << "llmc_tokenize: warning: " << w << "\n";
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    nlohmann::json in = nlohmann::json::parse(line), out;
+    if (in.contains("text")) {
+      std::string text = in["text"].get<std::string>();
+      std::vector<TokenId> ids;
+      std::vector<std::string> pieces;
+      st = tok->encode(text, ids);
+      if (st.ok())
+        st = tok->encodeToPieces(text, pieces);
+      if (!st.ok()) {
+        out["error"] = st.message;
+      } else {
+        out["ids"] = ids;
+        out["pieces"] = pieces;
+        out["decoded"] = tok->decode(ids);
+      }
+    } else {
+      std::vector<TokenId> ids = in["decode"].get<std::vector<TokenId>>();
+      out["text"] = tok->decode(ids);
+      StreamDecoder stream(*tok);
+      nlohmann::json chunks = nlohmann::json::array();
+      for (TokenId id : ids)
+        chunks.push_back(stream.add(id));
+      chunks.push_back(stream.finish());
+      out["stream"] = chunks;
+    }
+    std::cout << out.dump() << "\n";
+  }
+  return 0;
+}
