@@ -57,6 +57,65 @@ int64_t tableRows(Value data) {
   return type && type.getRank() >= 1 ? type.getDimSize(0) : ShapedType::kDynamic;
 }
 
+/// What a value depends on among the graph inputs, for finding the
+/// position computations derived from the attention mask.
+enum class Source { Constant, MaskOnly, Other };
+
+/// The Source of every value of `main` (one block, ops in order); the
+/// argument `mask` (may be null) is MaskOnly, every other argument Other.
+llvm::DenseMap<Value, Source> valueSources(func::FuncOp main, Value mask) {
+  llvm::DenseMap<Value, Source> sources;
+  for (BlockArgument arg : main.getArguments())
+    sources[arg] = arg == mask ? Source::MaskOnly : Source::Other;
+  main.walk([&](Operation *op) {
+    Source s = Source::Constant;
+    for (Value operand : op->getOperands()) {
+      auto it = sources.find(operand);
+      Source o = it == sources.end() ? Source::Other : it->second;
+      s = std::max(s, o);
+    }
+    for (Value result : op->getResults())
+      sources[result] = s;
+  });
+  return sources;
+}
+
+/// The gathers along axis 0 of a constant table (through slices: RoPE
+/// cos/sin tables, learned position embeddings) whose indices are token
+/// positions: the graph input `position_ids` / `positions`, or a value
+/// computed from the attention mask alone (onnxruntime-genai's GQA:
+/// seqlens_k = ReduceSum(attention_mask) - 1 -> positions seqlens_k + 1 - S
+/// + s; HF: cumsum(attention_mask) - 1). `maskDerived` collects the latter.
+SmallVector<llm::GatherOp>
+positionGathers(func::FuncOp main,
+                SmallVectorImpl<llm::GatherOp> *maskDerived = nullptr) {
+  Value mask, posArg;
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    StringRef name = argName(main, i);
+    if (name == "attention_mask")
+      mask = main.getArgument(i);
+    else if (name == "position_ids" || name == "positions")
+      posArg = main.getArgument(i);
+  }
+  llvm::DenseMap<Value, Source> sources = valueSources(main, mask);
+  SmallVector<llm::GatherOp> gathers;
+  main.walk([&](llm::GatherOp gather) {
+    if (gather.getAxis() != 0 ||
+        sources.lookup(gather.getData()) != Source::Constant ||
+        !getElementTypeOrSelf(gather.getIndices().getType()).isInteger())
+      return;
+    if (posArg && gather.getIndices() == posArg) {
+      gathers.push_back(gather);
+    } else if (mask && sources.lookup(gather.getIndices()) ==
+                           Source::MaskOnly) {
+      gathers.push_back(gather);
+      if (maskDerived)
+        maskDerived->push_back(gather);
+    }
+  });
+  return gathers;
+}
+
 struct Layer {
   llm::AttentionOp attention;
   KVConcat key, value;
@@ -126,25 +185,38 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
       return failure();
 
     std::optional<unsigned> idsArg = findArg(main, "input_ids");
-    std::optional<unsigned> posArg = findArg(main, "position_ids");
-    if (!idsArg || !posArg)
+    if (!idsArg)
       return main.emitError("llm-paged-kv-cache: pattern not found: the "
-                            "model needs graph inputs 'input_ids' and "
-                            "'position_ids' ([batch, sequence])");
+                            "model needs a graph input 'input_ids' ([batch, "
+                            "sequence])");
+    auto q0 = (*layers)[0].attention.getQuery().getType();
+    auto k0 = cast<RankedTensorType>((*layers)[0].key.fresh.getType());
+    int64_t tokens = q0.getDimSize(2);
+    Builder b(ctx);
+    auto i64 = b.getI64Type();
+    auto stepType = RankedTensorType::get({1, tokens}, i64);
+    // The positions: the model's position_ids input, else a new input (a
+    // model without one computes them from the attention mask, or has none).
+    std::optional<unsigned> posArg = findArg(main, "position_ids");
+    if (!posArg) {
+      posArg = main.getNumArguments();
+      (void)main.insertArgument(*posArg, stepType,
+                                b.getDictionaryAttr(b.getNamedAttr(
+                                    "llm.name", b.getStringAttr("positions"))),
+                                loc);
+    }
     auto posType = cast<RankedTensorType>(main.getArgument(*posArg).getType());
+    if (q0.getDimSize(0) != 1 || k0.getDimSize(0) != 1 || posType != stepType)
+      return main.emitError("llm-paged-kv-cache: the graph must be imported "
+                            "with batch 1 and the step's tokens as the "
+                            "sequence (position_ids: [1, tokens] i64)");
+    if (failed(replaceMaskPositions(main, main.getArgument(*posArg), tokens)))
+      return failure();
     if (std::optional<int64_t> rows = findPositionTableRows(main);
         rows && maxSeqLen > *rows)
       return main.emitError("llm-paged-kv-cache: the model's position tables "
                             "have ")
              << *rows << " rows, fewer than --max-seq-len " << int64_t(maxSeqLen);
-    auto q0 = (*layers)[0].attention.getQuery().getType();
-    auto k0 = cast<RankedTensorType>((*layers)[0].key.fresh.getType());
-    int64_t tokens = q0.getDimSize(2);
-    if (q0.getDimSize(0) != 1 || k0.getDimSize(0) != 1 ||
-        posType.getShape() != ArrayRef<int64_t>{1, tokens})
-      return main.emitError("llm-paged-kv-cache: the graph must be imported "
-                            "with batch 1 and the step's tokens as the "
-                            "sequence");
     int64_t kvHeads = k0.getDimSize(1), headDim = k0.getDimSize(3);
     for (Layer &layer : *layers) {
       auto kt = cast<RankedTensorType>(layer.key.fresh.getType());
@@ -157,8 +229,6 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
     }
 
     // New step inputs.
-    Builder b(ctx);
-    auto i64 = b.getI64Type();
     auto cacheType = RankedTensorType::get(
         {kvBlocks, int64_t(layers->size()), 2, pageSize, kvHeads, headDim},
         *cacheElt);
@@ -211,12 +281,52 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
     if (std::optional<unsigned> mask = findArg(main, "attention_mask"))
       deadArgs.set(*mask);
     for (unsigned i : deadArgs.set_bits())
-      if (!main.getArgument(i).use_empty())
-        return main.emitError("llm-paged-kv-cache: graph input '")
-               << argName(main, i)
-               << "' is still used after the rewrite (only attention may "
-                  "read the past key/values and the attention mask)";
+      if (!main.getArgument(i).use_empty()) {
+        Operation *user = *main.getArgument(i).getUsers().begin();
+        InFlightDiagnostic diag =
+            main.emitError("llm-paged-kv-cache: graph input '")
+            << argName(main, i)
+            << "' is still used after the rewrite (only attention may read "
+               "the past key/values; the attention mask may only feed "
+               "attention masks and position computations, i.e. the indices "
+               "of gathers from constant tables; docs/kv-cache.md, "
+               "\"Positions\")";
+        diag.attachNote(user->getLoc()) << "used by " << user->getName();
+        return diag;
+      }
     return main.eraseArguments(deadArgs);
+  }
+
+  /// Position computations derived from the attention mask become the
+  /// step's `positions`: every index operand of a position gather
+  /// (positionGathers()) computed from the mask alone. In a generation step
+  /// the mask is gone; with the unpadded, left-aligned batch-1 sequences the
+  /// model was imported for, such a computation (genai's GQA: seqlens_k + 1
+  /// - S + s; HF: cumsum(mask) - 1) is exactly the tokens' positions.
+  LogicalResult replaceMaskPositions(func::FuncOp main, Value positions,
+                                     int64_t tokens) {
+    SmallVector<llm::GatherOp> derived;
+    (void)positionGathers(main, &derived);
+    OpBuilder builder(&getContext());
+    for (llm::GatherOp gather : derived) {
+      auto type = cast<RankedTensorType>(gather.getIndices().getType());
+      if (!type.hasStaticShape() || type.getNumElements() != tokens)
+        return gather.emitError("llm-paged-kv-cache: these gather indices "
+                                "are computed from the attention mask, but "
+                                "have shape ")
+               << type << ", not one position per token (" << tokens
+               << "): cannot replace them by the step's positions";
+      builder.setInsertionPoint(gather);
+      Value index = positions;
+      auto posType = cast<RankedTensorType>(positions.getType());
+      if (type.getShape() != posType.getShape())
+        index = llm::ReshapeOp::create(builder, gather.getLoc(),
+                                       posType.clone(type.getShape()), index);
+      if (type.getElementType() != posType.getElementType())
+        index = llm::CastOp::create(builder, gather.getLoc(), type, index);
+      gather.getIndicesMutable().assign(index);
+    }
+    return success();
   }
 
   /// Removes the `present.*` outputs (the concats the cache replaced).
@@ -287,19 +397,10 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
 
 std::optional<int64_t> llmc::findPositionTableRows(func::FuncOp main) {
   std::optional<int64_t> rows;
-  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-    StringRef name = argName(main, i);
-    if (name != "position_ids" && name != "positions")
-      continue;
-    for (Operation *user : main.getArgument(i).getUsers()) {
-      auto gather = dyn_cast<llm::GatherOp>(user);
-      if (!gather || gather.getIndices() != main.getArgument(i) ||
-          gather.getAxis() != 0)
-        continue;
-      int64_t r = tableRows(gather.getData());
-      if (!ShapedType::isDynamic(r))
-        rows = std::min(rows.value_or(r), r);
-    }
+  for (llm::GatherOp gather : positionGathers(main)) {
+    int64_t r = tableRows(gather.getData());
+    if (!ShapedType::isDynamic(r))
+      rows = std::min(rows.value_or(r), r);
   }
   return rows;
 }

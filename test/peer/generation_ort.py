@@ -10,8 +10,14 @@ test/peer/models/ are used, else -- or with --regenerate -- they are
 generated into BUILD_DIR/generation_ort/models, which needs torch): a Llama
 with GQA, a Qwen2-style decoder (q/k/v bias, rope theta 1e6), a GPT-2-style
 decoder (LayerNorm, learned positions, fused c_attn, tanh GELU, tied head)
-and a Llama with int4 com.microsoft MatMulNBits linear layers; all
-torch.onnx.export'ed past/present decoders (HF/Optimum names).
+and a Llama with int4 com.microsoft MatMulNBits linear layers, all
+torch.onnx.export'ed past/present decoders (HF/Optimum names); and the Llama
+with GQA's weights in the two other exporter forms (scripts/gen_models/
+forms.py): llama_gqa_genai, the onnxruntime-genai builder form
+(GroupQueryAttention with do_rotary, Skip/SimplifiedLayerNormalization, no
+position_ids input: positions come from attention_mask via seqlens_k), and
+llama_gqa_onnx23, ONNX opset 23 (Attention with past/present, RotaryEmbedding,
+RMSNormalization).
 
 Per model:
   1. the reference: 16 prompts of random in-vocabulary ids, lengths 1..60
@@ -51,7 +57,10 @@ sys.path.insert(0, GEN)
 import ort_peer  # noqa: E402
 import reference  # noqa: E402  (scripts/gen_models/reference.py: prompts + ORT reference)
 
-MODELS = ["llama_gqa", "qwen2", "gpt2", "llama_int4"]
+MODELS = ["llama_gqa", "qwen2", "gpt2", "llama_int4", "llama_gqa_genai", "llama_gqa_onnx23"]
+# Models written by scripts/gen_models/forms.py (llama_gqa's weights in the
+# other exporter forms); the rest come from make_models.py.
+FORMS = {"llama_gqa_genai", "llama_gqa_onnx23"}
 COMMITTED = os.path.join(HERE, "models")
 COMPILE_ARGS = ["--max-batch", "16", "--max-num-tokens", "64", "--max-seq-len", "128"]
 PAGE_SIZE = 16            # llmc compile's default --page-size (docs/kv-cache.md)
@@ -99,7 +108,8 @@ def model_path(name, args, gen_dir):
     path = os.path.join(gen_dir, name + ".onnx")
     if os.path.exists(path) and not args.regenerate:
         return path
-    cmd = ["/usr/bin/python3", os.path.join(GEN, "make_models.py"), gen_dir, "--only", name]
+    script = "forms.py" if name in FORMS else "make_models.py"
+    cmd = ["/usr/bin/python3", os.path.join(GEN, script), gen_dir, "--only", name]
     run(cmd, args.timeout, "generating %s" % name)
     return path
 

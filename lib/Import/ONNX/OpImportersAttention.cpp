@@ -4,6 +4,11 @@
 //   Attention (opset 23)                    q/k/v 3-D or 4-D, mask, past
 //   com.microsoft.MultiHeadAttention        3-D q/k/v, attention_bias, past
 //   com.microsoft.GroupQueryAttention       3-D q/k/v, past, rotary, causal
+// GQA's rotary reads the cos/sin rows at positions seqlens_k + 1 - S + s: a
+// static slice when seqlens_k is a constant, else a gather at positions
+// computed from seqlens_k (onnxruntime-genai computes it from
+// attention_mask; llm-paged-kv-cache replaces such mask-derived positions
+// by the generation step's `positions`, docs/kv-cache.md "Positions").
 //===----------------------------------------------------------------------===//
 #include "NodeContext.h"
 
@@ -231,10 +236,30 @@ LogicalResult importMultiHeadAttention(NodeContext &n) {
 // com.microsoft.GroupQueryAttention
 //===----------------------------------------------------------------------===//
 
-/// cos/sin rows [P, P + S) of a [max_pos, D/2] cache, widened to [S, D] for
+/// Half-width rows [..., D/2] of a cos/sin cache widened to [..., D] for
 /// llm.rope (rotate-half: concat(c, c); interleaved: each value twice).
-FailureOr<Value> ropeTable(NodeContext &n, Value cache, int64_t start,
-                           int64_t s, int64_t d, bool interleaved) {
+FailureOr<Value> widenRopeRows(NodeContext &n, Value rows, bool interleaved) {
+  RankedTensorType t = typeOf(rows);
+  int64_t rank = t.getRank();
+  auto axis = n.namedAttr("axis", n.b.getI64IntegerAttr(rank - 1));
+  if (!interleaved)
+    return n.create<ConcatOp>({rows, rows}, {axis});
+  SmallVector<int64_t> shape(t.getShape());
+  shape.push_back(1);
+  FailureOr<Value> r = n.reshape(rows, shape);
+  if (failed(r))
+    return failure();
+  shape.back() = 2;
+  FailureOr<Value> e = n.createTyped<ExpandOp>(
+      RankedTensorType::get(shape, t.getElementType()), *r);
+  if (failed(e))
+    return failure();
+  shape.pop_back();
+  shape.back() *= 2;
+  return n.reshape(*e, shape);
+}
+
+LogicalResult checkRopeCache(NodeContext &n, Value cache, int64_t d) {
   RankedTensorType t = typeOf(cache);
   if (t.getRank() != 2 || t.getDimSize(1) == kDyn)
     return n.emitError() << "cos/sin cache must be 2-D [max_pos, D / 2], got "
@@ -243,6 +268,15 @@ FailureOr<Value> ropeTable(NodeContext &n, Value cache, int64_t start,
     return n.emitError() << "partial rotary (cache width "
                          << t.getDimSize(1) << " for head dim " << d
                          << ") is not supported";
+  return success();
+}
+
+/// cos/sin rows [P, P + S) of a [max_pos, D/2] cache, widened to [S, D].
+FailureOr<Value> ropeTable(NodeContext &n, Value cache, int64_t start,
+                           int64_t s, int64_t d, bool interleaved) {
+  if (failed(checkRopeCache(n, cache, d)))
+    return failure();
+  RankedTensorType t = typeOf(cache);
   if (t.getDimSize(0) != kDyn && start + s > t.getDimSize(0))
     return n.emitError() << "positions up to " << start + s
                          << " exceed the cos/sin cache of "
@@ -254,17 +288,51 @@ FailureOr<Value> ropeTable(NodeContext &n, Value cache, int64_t start,
                 n.namedAttr("steps", n.b.getDenseI64ArrayAttr({1, 1}))});
   if (failed(rows))
     return failure();
-  if (!interleaved)
-    return n.create<ConcatOp>({*rows, *rows},
-                              {n.namedAttr("axis", n.b.getI64IntegerAttr(1))});
-  FailureOr<Value> r = n.reshape(*rows, {s, d / 2, 1});
-  if (failed(r))
+  return widenRopeRows(n, *rows, interleaved);
+}
+
+/// GQA's rotary positions from seqlens_k (ONNX Runtime: the new tokens are
+/// the last S of each row's seqlens_k + 1): positions[b, s] = seqlens_k[b] +
+/// 1 - S + s, as i64 [B, S].
+FailureOr<Value> gqaPositions(NodeContext &n, Value seqlensK, int64_t b,
+                              int64_t s) {
+  RankedTensorType t = typeOf(seqlensK);
+  if (!t.hasStaticShape() || t.getNumElements() != b)
+    return n.emitError() << "seqlens_k must have one entry per batch row ("
+                         << b << "), got " << t;
+  FailureOr<Value> col = n.reshape(seqlensK, {b, 1});
+  if (failed(col))
     return failure();
-  FailureOr<Value> e = n.createTyped<ExpandOp>(
-      RankedTensorType::get({s, d / 2, 2}, typeOf(cache).getElementType()), *r);
-  if (failed(e))
+  if (!typeOf(*col).getElementType().isInteger(64)) {
+    col = n.createTyped<CastOp>(typeOf(*col).clone(n.b.getI64Type()), *col);
+    if (failed(col))
+      return failure();
+  }
+  SmallVector<int64_t> offsets;
+  for (int64_t i = 0; i < s; ++i)
+    offsets.push_back(1 - s + i);
+  FailureOr<Value> range = n.reshape(n.i64Constant(offsets), {1, s});
+  if (failed(range))
     return failure();
-  return n.reshape(*e, {s, d});
+  return n.create<AddOp>({*col, *range});
+}
+
+/// cos/sin rows at `positions` [B, S] of a [max_pos, D/2] cache, widened to
+/// [B, 1, S, D] (broadcast over the heads of [B, H, S, D]).
+FailureOr<Value> gatheredRopeTable(NodeContext &n, Value cache,
+                                   Value positions, int64_t d,
+                                   bool interleaved) {
+  if (failed(checkRopeCache(n, cache, d)))
+    return failure();
+  FailureOr<Value> rows = n.create<GatherOp>(
+      {cache, positions}, {n.namedAttr("axis", n.b.getI64IntegerAttr(0))});
+  if (failed(rows))
+    return failure();
+  FailureOr<Value> wide = widenRopeRows(n, *rows, interleaved);
+  if (failed(wide))
+    return failure();
+  RankedTensorType w = typeOf(*wide);
+  return n.reshape(*wide, {w.getDimSize(0), 1, w.getDimSize(1), d});
 }
 
 LogicalResult importGroupQueryAttention(NodeContext &n) {
@@ -305,8 +373,10 @@ LogicalResult importGroupQueryAttention(NodeContext &n) {
   }
   // Supported: every sequence continues right after the whole past buffer
   // (batch 1 or uniform lengths): seqlens_k = P + S - 1 for every batch row.
+  bool constantSeqlens = false;
   if (n.hasInput(5)) {
     if (auto c = n.input(5).getDefiningOp<ConstantOp>()) {
+      constantSeqlens = true;
       auto dense = dyn_cast<DenseIntElementsAttr>(c.getValue());
       if (dense)
         for (APInt len : dense.getValues<APInt>())
@@ -324,10 +394,29 @@ LogicalResult importGroupQueryAttention(NodeContext &n) {
     if (s == kDyn || d == kDyn)
       return n.emitError() << "do_rotary needs a static sequence length";
     bool interleaved = n.intAttr("rotary_interleaved", 0) != 0;
-    FailureOr<Value> cos = ropeTable(n, n.input(7), past, s, d, interleaved);
-    if (failed(cos))
-      return failure();
-    FailureOr<Value> sin = ropeTable(n, n.input(8), past, s, d, interleaved);
+    FailureOr<Value> cos, sin;
+    if (n.hasInput(5) && !constantSeqlens) {
+      // seqlens_k is computed (onnxruntime-genai: ReduceSum(attention_mask)
+      // - 1): gather the rows at positions derived from it, which
+      // llm-paged-kv-cache recognizes and replaces by the step's positions
+      // (docs/kv-cache.md, "Positions"). The rows are the same as below when
+      // seqlens_k = P + S - 1.
+      int64_t batch = typeOf(*q).getDimSize(0);
+      if (batch == kDyn)
+        return n.emitError() << "do_rotary needs a static batch size";
+      FailureOr<Value> pos = gqaPositions(n, n.input(5), batch, s);
+      if (failed(pos))
+        return failure();
+      cos = gatheredRopeTable(n, n.input(7), *pos, d, interleaved);
+      if (failed(cos))
+        return failure();
+      sin = gatheredRopeTable(n, n.input(8), *pos, d, interleaved);
+    } else {
+      cos = ropeTable(n, n.input(7), past, s, d, interleaved);
+      if (failed(cos))
+        return failure();
+      sin = ropeTable(n, n.input(8), past, s, d, interleaved);
+    }
     if (failed(sin))
       return failure();
     auto attrs = {n.namedAttr("interleaved", n.b.getBoolAttr(interleaved))};
