@@ -4,6 +4,10 @@
 // batch 1, N new tokens and a past of max-seq-len - N: the past length only
 // sizes what llm-paged-kv-cache removes, and makes tables the exporter
 // slices to "past + new" rows (RoPE caches) cover every position.
+// position_ids is optional: onnxruntime-genai exports compute positions from
+// attention_mask inside GroupQueryAttention (seqlens_k), and
+// llm-paged-kv-cache replaces those by the step's `positions`
+// (docs/kv-cache.md, "Positions").
 //===----------------------------------------------------------------------===//
 #include "GenerationCompile.h"
 
@@ -50,8 +54,8 @@ FailureOr<ImportOptions> bucketShapes(MLIRContext &ctx,
       return emitError(UnknownLoc::get(&ctx), "graph input '")
              << input.name
              << "' has symbolic dims and no known role in a decoder step "
-                "(expected input_ids, position_ids, attention_mask, "
-                "past_key_values.*)";
+                "(expected input_ids, attention_mask, past_key_values.*, "
+                "optionally position_ids)";
     }
     options.inputShapes[input.name] = dims;
   }
