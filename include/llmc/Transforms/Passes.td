@@ -66,6 +66,28 @@ def LLMDropInPlaceResults : Pass<"llm-drop-in-place-results", "mlir::ModuleOp"> 
 // Raising: exporter op soup to semantic ops (docs/raising.md)
 //===----------------------------------------------------------------------===//
 
+def LLMRaiseLayerNorm : Pass<"llm-raise-layer-norm", "mlir::ModuleOp"> {
+  let summary = "Raises decomposed LayerNorm (ReduceMean/Sub/Pow/Sqrt/Div) to llm.layer_norm";
+  let description = [{
+    Matches `[(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * gamma
+    [+ beta]]` over a suffix of the dims (torch.onnx opset < 17
+    native_layer_norm and hand-written forms; Pow or Mul for the square,
+    Div / Reciprocal / Div(1, .), keepdims or a Reshape back) in f32/f64
+    and replaces it with `llm.layer_norm x, gamma[, beta] {axis, epsilon}`
+    (gamma = ones without the affine Mul). Run before llm-raise-rms-norm.
+  }];
+}
+
+def LLMRaiseGelu : Pass<"llm-raise-gelu", "mlir::ModuleOp"> {
+  let summary = "Raises decomposed exact and tanh GELU to llm.gelu";
+  let description = [{
+    Matches `0.5 * x * (1 + erf(x / sqrt(2)))` and `0.5 * x * (1 +
+    tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` (any association of the
+    products, FastGELU's `x * c * (1 + k * x * x)`) in f32/f64 and replaces
+    it with `llm.gelu x {tanh_approx}`.
+  }];
+}
+
 def LLMRaiseRMSNorm : Pass<"llm-raise-rms-norm", "mlir::ModuleOp"> {
   let summary = "Raises decomposed RMSNorm (Pow/ReduceMean/Sqrt/...) to llm.rms_norm";
   let description = [{
