@@ -232,10 +232,8 @@ LogicalResult PlanBuilder::buildProgram(func::FuncOp fn,
   }
 
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+    // May be a weight or an input returned as is (ONNX Identity, Constant).
     int id = bufferOf.at(value);
-    if (buffers[id].proto.kind() != plan::OUTPUT)
-      return emitError(value.getLoc(),
-                       "an output must be computed by a step of its program");
     plan::TensorDesc *desc = outputs->Add();
     desc->set_name(nameAttr(fn, true, index));
     desc->set_dtype(buffers[id].proto.dtype());
@@ -264,9 +262,9 @@ LogicalResult PlanBuilder::buildProgram(func::FuncOp fn,
 LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
   plan::PlanHeader &header = out.header;
   header.set_producer(options.producer);
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    if (failed(buildProgram(main, nullptr, header)))
-      return failure();
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (main && failed(buildProgram(main, nullptr, header)))
+    return failure();
   for (auto fn : module.getOps<func::FuncOp>()) {
     auto name = fn->getAttrOfType<StringAttr>(kProgramAttrName);
     if (!name)
@@ -276,7 +274,7 @@ LogicalResult PlanBuilder::build(runtime::PlanWriterInput &out) {
     if (failed(buildProgram(fn, program, header)))
       return failure();
   }
-  if (header.steps_size() == 0 && header.programs_size() == 0)
+  if (!main && header.programs_size() == 0)
     return module.emitError("nothing to run: no @main and no programs");
 
   header.mutable_memory()->set_arena_bytes(arenaBytes);
