@@ -118,7 +118,8 @@ TEST_F(Llmrun, Errors) {
 TEST_F(Llmrun, ModesAndHelp) {
   LlmrunResult r = llmrun(dir, dir.file("m.plan"));
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("only --exec is implemented"), std::string::npos);
+  EXPECT_NE(r.err.find("no mode given: use --exec, --batch or --prompt"),
+            std::string::npos);
 
   r = llmrun(dir, "--help");
   EXPECT_EQ(r.code, 0);

@@ -529,8 +529,8 @@ int realMain(int argc, char **argv) {
   if (!opts.batch.empty())
     return batchMode(opts);
   if (!opts.exec) {
-    std::cerr << "llmrun: only --exec is implemented (serving is not "
-                 "available yet)\n";
+    std::cerr << "llmrun: error: no mode given: use --exec, --batch or "
+                 "--prompt (the HTTP server is not available yet)\n";
     return 2;
   }
   return execute(opts);
