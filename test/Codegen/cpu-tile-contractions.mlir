@@ -79,3 +79,31 @@ func.func @row_sum(%a: memref<4x8xf32>, %c: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// use-fma (CPUs with FMA): `out + a * b` becomes one vector.fma per row, and
+// min-rows = 1 takes single rows too, with
+// tile-rows x tile-vectors vectors of columns (64 lanes) in their one row.
+// RUN: llmc-opt %s -split-input-file -llm-cpu-tile-contractions="vector-bits=256 tile-rows=4 tile-vectors=2 use-fma=1 min-rows=1" -canonicalize | FileCheck %s --check-prefix=FMA
+// FMA-LABEL: func.func @gemv_fma
+// FMA-NOT: linalg.generic
+// FMA: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<64xf32>) {
+// FMA: %[[S:.*]] = vector.broadcast %{{.*}} : f32 to vector<64xf32>
+// FMA: %[[BV:.*]] = vector.load %{{.*}} : memref<8x72xf32>, vector<64xf32>
+// FMA-NOT: arith.mulf
+// FMA: vector.fma %[[S]], %[[BV]], %[[ACC]] : vector<64xf32>
+// FMA: scf.for {{.*}} -> (vector<8xf32>) {
+// FMA: vector.fma {{.*}} : vector<8xf32>
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#map2 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+func.func @gemv_fma(%a: memref<1x1x8xf32>, %b: memref<8x72xf32>, %c: memref<1x1x72xf32>) {
+  linalg.generic {indexing_maps = [#map, #map1, #map2], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%a, %b : memref<1x1x8xf32>, memref<8x72xf32>) outs(%c : memref<1x1x72xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -154,7 +154,9 @@ def LLMCPUTileContractions
     one vector row of the n-operand per vector and broadcasts one scalar of
     the other operand per row. Remainder rows and columns get smaller tiles of
     the same form. Each output keeps its summation order (k ascending, the
-    body's own mul and add), so results are bit-identical to the loop form.
+    body's own mul and add), so results are bit-identical to the loop form;
+    with `use-fma`, `out + x * y` bodies become fused multiply-adds (same
+    order, one rounding per step instead of two).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "128",
@@ -164,6 +166,8 @@ def LLMCPUTileContractions
            "Vector registers per row of a register tile">,
     Option<"minRows", "min-rows", "int64_t", "2",
            "Contractions with fewer rows keep the loop form">,
+    Option<"useFma", "use-fma", "bool", "false",
+           "Emit `out + x * y` bodies as vector.fma (one rounding per step)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

@@ -40,11 +40,38 @@ namespace {
 struct ContractionPlan {
   mutable linalg::LinalgOp op;
   unsigned mDim = 0, nDim = 0, kDim = 0;
+  bool hasM = true;
   SmallVector<unsigned> batchDims;
   SmallVector<int64_t> loopSizes;
   /// Per input: true when it is read as a vector along n.
   SmallVector<bool> vectorInput;
+  /// With use-fma, a body yielding `out + x * y`: emitted as fma(x, y, acc).
+  arith::MulFOp fmaMul;
+  arith::AddFOp fmaAdd;
 };
+
+/// The `addf(out, mulf(x, y))` (either order) that the body yields, if any.
+static void matchMulAdd(ContractionPlan &plan) {
+  Block &body = *plan.op.getBlock();
+  Value out = body.getArguments().back();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !isa<FloatType>(add.getType()))
+    return;
+  Value other;
+  if (add.getLhs() == out)
+    other = add.getRhs();
+  else if (add.getRhs() == out)
+    other = add.getLhs();
+  else
+    return;
+  auto mul = other.getDefiningOp<arith::MulFOp>();
+  if (!mul || !mul->hasOneUse() || mul.getLhs() == out ||
+      mul.getRhs() == out || mul.getLhs().getParentBlock() != &body ||
+      mul.getRhs().getParentBlock() != &body)
+    return;
+  plan.fmaMul = mul;
+  plan.fmaAdd = add;
+}
 
 /// The op's body must be scalar arith ops that have a lane-wise vector form.
 static bool isVectorizableBody(Block &body) {
@@ -128,6 +155,8 @@ static std::optional<ContractionPlan> matchContraction(linalg::LinalgOp op,
     return std::nullopt;
   // m: the output dim before n (innermost parallel dim besides n), preferring
   // a dim that the scalar operand uses.
+  // m may be absent (a vector times a matrix) or of size 1 (decode rows):
+  // then the tile has one row.
   std::optional<unsigned> m;
   for (int r = int(outMap.getNumResults()) - 2; r >= 0; --r) {
     unsigned d = cast<AffineDimExpr>(outMap.getResult(r)).getPosition();
@@ -136,12 +165,16 @@ static std::optional<ContractionPlan> matchContraction(linalg::LinalgOp op,
       break;
     }
   }
+  if (!m && outMap.getNumResults() >= 2)
+    m = cast<AffineDimExpr>(outMap.getResult(outMap.getNumResults() - 2))
+            .getPosition();
   int64_t rows = m ? plan.loopSizes[*m] : 1;
-  if (rows < minRows || !m)
+  if (rows < minRows)
     return std::nullopt;
-  plan.mDim = *m;
+  plan.hasM = m.has_value();
+  plan.mDim = m.value_or(0);
   for (unsigned d = 0; d < numLoops; ++d)
-    if (d != plan.mDim && d != plan.nDim && d != plan.kDim)
+    if ((!plan.hasM || d != plan.mDim) && d != plan.nDim && d != plan.kDim)
       plan.batchDims.push_back(d);
   if (plan.loopSizes[plan.kDim] < 1 || plan.loopSizes[plan.nDim] < 1)
     return std::nullopt;
@@ -156,6 +189,8 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
   linalg::LinalgOp op = plan.op;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   Block &body = *op.getBlock();
+  arith::MulFOp fmaMul = plan.fmaMul;
+  arith::AddFOp fmaAdd = plan.fmaAdd;
   OpOperand *init = op.getDpsInitOperand(0);
   Type outElem = getElementTypeOrSelf(init->get().getType());
   auto vecOf = [&](Type elem) { return VectorType::get({cols}, elem); };
@@ -179,7 +214,8 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
     rowM[i] = rowIndex(i);
   SmallVector<Value> accs;
   for (int64_t i = 0; i < rows; ++i) {
-    ivs[plan.mDim] = rowM[i];
+    if (plan.hasM)
+      ivs[plan.mDim] = rowM[i];
     ivs[plan.nDim] = n0;
     accs.push_back(vector::LoadOp::create(b, loc, vecOf(outElem), init->get(),
                                           indicesFor(maps.back(), ivs)));
@@ -201,14 +237,15 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
         for (unsigned in = 0; in < numInputs; ++in) {
           Value src = op.getDpsInputOperand(in)->get();
           Type elem = getElementTypeOrSelf(src.getType());
-          bool perRow = maps[in].isFunctionOfDim(plan.mDim);
+          bool perRow = plan.hasM && maps[in].isFunctionOfDim(plan.mDim);
           Value shared;
           for (int64_t i = 0; i < rows; ++i) {
             if (!perRow && shared) {
               inputVals[in].push_back(shared);
               continue;
             }
-            dims[plan.mDim] = rowM[i];
+            if (plan.hasM)
+              dims[plan.mDim] = rowM[i];
             SmallVector<Value> idx = indicesFor(maps[in], dims);
             Value v;
             if (plan.vectorInput[in]) {
@@ -228,6 +265,9 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
             map.map(body.getArgument(in), inputVals[in][i]);
           map.map(body.getArgument(numInputs), iterAccs[i]);
           for (Operation &inner : body.without_terminator()) {
+            if (&inner == fmaMul.getOperation() ||
+                &inner == fmaAdd.getOperation())
+              continue;
             if (auto cst = dyn_cast<arith::ConstantOp>(inner)) {
               auto vt = vecOf(cst.getType());
               auto attr = SplatElementsAttr::get(
@@ -253,13 +293,20 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
             Operation *vop = nb.create(state);
             map.map(inner.getResult(0), vop->getResult(0));
           }
+          if (fmaAdd) {
+            next.push_back(vector::FMAOp::create(
+                nb, l, map.lookup(fmaMul.getLhs()), map.lookup(fmaMul.getRhs()),
+                iterAccs[i]));
+            continue;
+          }
           Value yielded = body.getTerminator()->getOperand(0);
           next.push_back(map.lookupOrDefault(yielded));
         }
         scf::YieldOp::create(nb, l, next);
       });
   for (int64_t i = 0; i < rows; ++i) {
-    ivs[plan.mDim] = rowM[i];
+    if (plan.hasM)
+      ivs[plan.mDim] = rowM[i];
     ivs[plan.nDim] = n0;
     vector::StoreOp::create(b, loc, kLoop.getResult(i), init->get(),
                             indicesFor(maps.back(), ivs));
@@ -270,7 +317,7 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
 static void emitRowTiles(OpBuilder &b, Location loc,
                          const ContractionPlan &plan, SmallVector<Value> ivs,
                          Value n0, int64_t cols, int64_t tileRows) {
-  int64_t rowsTotal = plan.loopSizes[plan.mDim];
+  int64_t rowsTotal = plan.hasM ? plan.loopSizes[plan.mDim] : 1;
   int64_t full = rowsTotal / tileRows * tileRows;
   if (full > 0) {
     Value lo = arith::ConstantIndexOp::create(b, loc, 0);
@@ -314,6 +361,9 @@ static void emitContraction(OpBuilder &b, const ContractionPlan &plan,
                              });
           return;
         }
+        // A single row (decode) spends the tile's registers on columns.
+        if (!plan.hasM || plan.loopSizes[plan.mDim] == 1)
+          tileCols *= tileRows;
         int64_t colsTotal = plan.loopSizes[plan.nDim];
         int64_t full = colsTotal / tileCols * tileCols;
         if (full > 0) {
@@ -346,8 +396,11 @@ struct CPUTileContractionsPass
     }
     SmallVector<ContractionPlan> plans;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto plan = matchContraction(op, minRows))
+      if (auto plan = matchContraction(op, minRows)) {
+        if (useFma)
+          matchMulAdd(*plan);
         plans.push_back(*plan);
+      }
     });
     IRRewriter rewriter(&getContext());
     for (ContractionPlan &plan : plans) {

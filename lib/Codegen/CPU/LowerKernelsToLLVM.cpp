@@ -40,29 +40,40 @@ static constexpr const char *kCPUPipeline =
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-cf-to-llvm,reconcile-unrealized-casts";
 
-/// The widest vector registers of `cpu` (an LLVM x86 CPU name or "native"):
-/// 512 bits with AVX-512F, 256 with AVX, else 128 (SSE).
-static int64_t vectorBitsForCPU(llvm::StringRef cpu) {
+/// What the tiling needs to know of `cpu` (an LLVM x86 CPU name or "native").
+struct CPUVectorInfo {
+  int64_t bits = 128; // 512 with AVX-512F, 256 with AVX, else 128 (SSE)
+  bool fma = false;
+};
+static CPUVectorInfo vectorInfoForCPU(llvm::StringRef cpu) {
   std::string name = cpu.str();
   if (name == "native")
     name = llvm::sys::getHostCPUName().str();
   llvm::SmallVector<llvm::StringRef> features;
   llvm::X86::getFeaturesForCPU(name, features, /*NeedPlus=*/false);
+  CPUVectorInfo info;
   bool avx = false, avx512 = false;
   for (llvm::StringRef f : features) {
     avx |= f == "avx";
     avx512 |= f == "avx512f";
+    info.fma |= f == "fma";
   }
-  return avx512 ? 512 : avx ? 256 : 128;
+  info.bits = avx512 ? 512 : avx ? 256 : 128;
+  return info;
 }
 
-/// Register tiles: 16 vector registers (SSE, AVX) hold 4 x 2 accumulators
-/// plus the operand registers; AVX-512 has 32.
+/// Register tiles of 4 rows x 2 vectors: 8 accumulators plus the operand
+/// registers fit the 16 vector registers of SSE and AVX (more rows or a
+/// third vector per row measured slower). With FMA the multiply-add of the
+/// tile is fused, and every contraction, single rows (decode) included, takes
+/// the tiled form, so that a row's result does not depend on how many rows
+/// the step batches (the loop form does not fuse).
 static std::string cpuTileContractions(llvm::StringRef cpu) {
-  int64_t bits = vectorBitsForCPU(cpu);
-  int64_t rows = bits == 512 ? 8 : 4;
-  return "llm-cpu-tile-contractions{vector-bits=" + llvm::itostr(bits) +
-         " tile-rows=" + llvm::itostr(rows) + " tile-vectors=2}";
+  CPUVectorInfo info = vectorInfoForCPU(cpu);
+  int64_t rows = info.bits == 512 ? 8 : 4;
+  return "llm-cpu-tile-contractions{vector-bits=" + llvm::itostr(info.bits) +
+         " tile-rows=" + llvm::itostr(rows) + " tile-vectors=2" +
+         (info.fma ? " use-fma=1 min-rows=1" : " min-rows=2") + "}";
 }
 
 LogicalResult llmc::lowerKernelsToLLVMDialect(ModuleOp kernels,
