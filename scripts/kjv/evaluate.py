@@ -48,7 +48,9 @@ sys.path.insert(0, kjv_data.MODEL_DIR)
 def windows(n, context, stride):
     """[(begin, end, first_scored)] per the definition above; each window
     scores targets j in [first_scored, end)."""
-    assert 0 < stride <= context
+    # stride == context would score each window's first token from the
+    # logits of its last position (index -1).
+    assert 0 < stride < context
     out = []
     b = 0
     while True:

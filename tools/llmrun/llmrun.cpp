@@ -1,7 +1,8 @@
 // llmrun: loads an llmc plan and runs it once on TensorProto inputs
 // (--exec), writing every graph output to <output-dir>/<name>.pb, or
 // generates for a JSONL file of requests (--batch) or for text prompts
-// (--prompt, streamed) with a generation plan.
+// (--prompt, streamed) with a generation plan, or scores a text file
+// (--perplexity).
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
 #include "llmc/runtime/gen/BatchIO.h"
@@ -10,6 +11,7 @@
 #include "llmc/runtime/gen/PlanStepExecutor.h"
 #include "llmc/runtime/text/Tokenizer.h"
 
+#include "Perplexity.h"
 #include "TextGeneration.h"
 
 #include <CLI/CLI.hpp>
@@ -48,7 +50,15 @@ struct Options {
   bool noEcho = false;
   gen::SamplingParams sampling;
   bool seedGiven = false;
+  // --perplexity
+  std::string perplexity;
+  int64_t context = 0; // 0: kDefaultContext, capped by the model length
+  int64_t stride = 0;  // 0: context / 2
+  bool wholeFile = false;
 };
+
+// scripts/kjv/evaluate.py's window (the kjv model's training context).
+constexpr int64_t kDefaultContext = 256;
 
 int fail(const std::string &message) {
   std::cerr << "llmrun: error: " << message << "\n";
@@ -409,6 +419,75 @@ int promptMode(const Options &opts) {
   return failed ? 1 : 0;
 }
 
+// --perplexity: encode the file, score it with a sliding window and print
+// tokens, mean NLL and perplexity (docs/accuracy.md).
+int perplexityMode(const Options &opts) {
+  if (opts.exec)
+    return fail("--exec and --perplexity cannot be used together");
+  if (!opts.inputs.empty() || !opts.outputDir.empty())
+    return fail("--input and --output-dir are for --exec; --perplexity "
+                "prints the result");
+  if (opts.context < 0 || opts.context == 1 || opts.stride < 0 ||
+      (opts.context > 0 && opts.stride >= opts.context))
+    return fail("--context must be at least 2 (or 0: " +
+                std::to_string(kDefaultContext) +
+                ") and --stride between 1 and the context - 1 (or 0: "
+                "half the context)");
+  std::ifstream in(opts.perplexity, std::ios::binary);
+  if (!in)
+    return fail("cannot read '" + opts.perplexity + "'");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  GenerationSetup setup;
+  if (int rc = setUpGeneration(opts, true, "--perplexity", setup))
+    return rc;
+  gen::PlanStepExecutor &ex = *setup.executor;
+  gen::PerplexityOptions po;
+  po.context = opts.context;
+  if (po.context == 0) {
+    po.context = std::min<int64_t>(kDefaultContext, ex.maxModelLen());
+  } else if (po.context > ex.maxModelLen()) {
+    return fail("--context " + std::to_string(po.context) +
+                " exceeds the plan's model length (" +
+                std::to_string(ex.maxModelLen()) + ")");
+  }
+  po.stride = opts.stride ? opts.stride : std::max<int64_t>(1, po.context / 2);
+  if (po.stride >= po.context)
+    return fail("--stride " + std::to_string(po.stride) +
+                " must be below the context (" + std::to_string(po.context) +
+                ")");
+  po.maxNumTokens = setup.config.scheduler.maxNumTokens;
+  po.maxEntries = setup.config.scheduler.maxNumSeqs;
+  po.numKvBlocks = ex.numKvBlocks();
+
+  std::vector<gen::TokenId> ids;
+  Status st = gen::encodeForPerplexity(*setup.tokenizer, text, !opts.wholeFile,
+                                       setup.tokenizer->eosId(), ids);
+  if (!st.ok())
+    return fail(opts.perplexity + ": " + st.message);
+  gen::PerplexityResult r;
+  st = gen::scorePerplexity(ex, ids, po, r);
+  if (!st.ok())
+    return fail(opts.perplexity + ": " + st.message);
+  char line[160];
+  std::cout << "file: " << opts.perplexity << "\n";
+  std::cout << "tokens: " << r.tokens << "\n";
+  std::cout << "scored: " << r.scored << "\n";
+  std::cout << "context: " << po.context << "\n";
+  std::cout << "stride: " << po.stride << "\n";
+  std::snprintf(line, sizeof line, "mean NLL: %.6f nats/token\n", r.meanNll());
+  std::cout << line;
+  std::snprintf(line, sizeof line, "perplexity: %.4f\n", r.perplexity());
+  std::cout << line << std::flush;
+  std::snprintf(line, sizeof line,
+                "[%lld windows, %lld steps in %.2f s (%.0f scored tok/s)]",
+                static_cast<long long>(r.windows),
+                static_cast<long long>(r.steps), r.seconds,
+                r.seconds > 0 ? r.scored / r.seconds : 0.0);
+  std::cerr << line << "\n";
+  return 0;
+}
+
 int realMain(int argc, char **argv) {
   // Errors are reported as one `llmrun: error:` line; libprotobuf's own log
   // lines (e.g. invalid UTF-8 in a header string) would only add noise.
@@ -423,7 +502,11 @@ int realMain(int argc, char **argv) {
                "docs/generation-runtime.md).\n\n"
                "With --prompt, encodes the text with the plan's tokenizer, "
                "generates and streams the continuation to stdout (generation "
-               "plans compiled with --tokenizer; docs/tokenizer.md).",
+               "plans compiled with --tokenizer; docs/tokenizer.md).\n\n"
+               "With --perplexity, encodes a text file with the plan's "
+               "tokenizer (each line followed by the end-of-sequence token), "
+               "scores every token with a sliding window and prints tokens, "
+               "mean NLL and perplexity (docs/accuracy.md).",
                "llmrun"};
   app.add_option("plan", opts.plan, "Plan file produced by llmc")
       ->required()
@@ -497,6 +580,24 @@ int realMain(int argc, char **argv) {
                               "the prompt's position)");
   app.add_flag("--ignore-eos", sp.ignoreEos,
                "--prompt: keep generating after an end-of-sequence token");
+  app.add_option("--perplexity", opts.perplexity,
+                 "Score the text of FILE: encode each line with the plan's "
+                 "tokenizer followed by the end-of-sequence id, run sliding "
+                 "windows and print tokens, mean NLL and perplexity (needs a "
+                 "generation plan with a tokenizer)")
+      ->type_name("FILE.txt");
+  app.add_option("--context", opts.context,
+                 "--perplexity: window length in tokens (0: 256, the kjv "
+                 "training context, at most the plan's model length)")
+      ->default_str("0");
+  app.add_option("--stride", opts.stride,
+                 "--perplexity: window stride, below the context; a window "
+                 "after the first scores only its last STRIDE tokens (0: "
+                 "half the context)")
+      ->default_str("0");
+  app.add_flag("--whole-file", opts.wholeFile,
+               "--perplexity: encode the file as one text, without an "
+               "end-of-sequence token after each line");
   app.add_option("-i,--input", opts.inputs,
                  "Input tensor: NAME=FILE.pb, or FILE.pb to bind by the "
                  "TensorProto's name field. Repeat for each input.")
@@ -510,9 +611,12 @@ int realMain(int argc, char **argv) {
   app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
              "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
              "-o results.jsonl\n  llmrun model.plan --prompt \"In the "
-             "beginning\" --max-tokens 40 --temperature 0.8 --seed 1\n\nExit status: 0 on success, 1 on error "
+             "beginning\" --max-tokens 40 --temperature 0.8 --seed 1\n  "
+             "llmrun model.plan --perplexity heldout.txt --context 256\n\n"
+             "Exit status: 0 on success, 1 on error "
              "(with --batch also when a request finished with an error), 2 "
-             "when none of --exec, --batch, --prompt is given.");
+             "when none of --exec, --batch, --prompt, --perplexity is "
+             "given.");
 
   try {
     app.parse(argc, argv);
@@ -524,13 +628,19 @@ int realMain(int argc, char **argv) {
   sp.hasSeed = seed->count() > 0;
   if (!opts.prompts.empty() && !opts.batch.empty())
     return fail("--prompt and --batch cannot be used together");
+  if (!opts.perplexity.empty()) {
+    if (!opts.prompts.empty() || !opts.batch.empty())
+      return fail("--perplexity cannot be used with --prompt or --batch");
+    return perplexityMode(opts);
+  }
   if (!opts.prompts.empty())
     return promptMode(opts);
   if (!opts.batch.empty())
     return batchMode(opts);
   if (!opts.exec) {
     std::cerr << "llmrun: error: no mode given: use --exec, --batch or "
-                 "--prompt (the HTTP server is not available yet)\n";
+                 "--prompt, or --perplexity FILE (the HTTP server is not "
+                 "available yet)\n";
     return 2;
   }
   return execute(opts);
