@@ -1,6 +1,7 @@
 // Engine construction: validates the plan's buffers, programs, kernels and
 // steps, binds buffers to device memory and resolves kernels. Every problem
 // is one line; nothing in a bad header may crash the runtime.
+#include "CpuFeatures.h"
 #include "EngineImpl.h"
 
 #include <algorithm>
@@ -107,6 +108,13 @@ Engine::Impl::~Impl() {
 Status Engine::Impl::init() {
   const PlanHeader &h = plan->header();
   profile.init(h);
+  if (auto it = h.metadata().find("cpu.features");
+      it != h.metadata().end() &&
+      device->targetName().rfind("cpu", 0) == 0) {
+    auto cpu = h.metadata().find("cpu");
+    LLMC_RETURN_IF_ERROR(checkCpuFeatures(
+        it->second, cpu == h.metadata().end() ? "?" : cpu->second));
+  }
   LLMC_RETURN_IF_ERROR(bindBuffers());
   std::vector<KernelHandle> kernels;
   LLMC_RETURN_IF_ERROR(loadKernels(kernels));

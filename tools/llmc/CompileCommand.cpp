@@ -27,7 +27,7 @@ struct CompileCLIOptions {
   llmc::tool::ImportCLIOptions import;
   std::string output;
   std::vector<std::string> targets{"cpu"};
-  std::string cpu = "x86-64-v2";
+  std::string cpu = "x86-64-v3";
   bool printIRAfterAll = false;
   bool timing = false;
   llmc::tool::GenerationOptions generation;
@@ -35,6 +35,18 @@ struct CompileCLIOptions {
   bool addBos = false;
 };
 } // namespace
+
+/// What the runtime checks before running code compiled for `cpu` (the
+/// x86-64 micro-architecture levels; other CPU names are not checked).
+static std::string requiredCpuFeatures(llvm::StringRef cpu) {
+  if (cpu == "x86-64-v2")
+    return "sse4.2,popcnt";
+  if (cpu == "x86-64-v3")
+    return "avx,avx2,fma,bmi2";
+  if (cpu == "x86-64-v4")
+    return "avx,avx2,fma,bmi2,avx512f,avx512bw,avx512vl,avx512dq";
+  return "";
+}
 
 /// Graph-level passes; fusion passes join this list.
 static void addGraphPasses(PassManager &pm) {
@@ -182,6 +194,9 @@ static int compile(const CompileCLIOptions &opts) {
         std::move(tokenizerSection));
   }
   planOptions.metadata = std::move(metadata);
+  planOptions.metadata["cpu"] = opts.cpu;
+  if (std::string features = requiredCpuFeatures(opts.cpu); !features.empty())
+    planOptions.metadata["cpu.features"] = features;
   if (failed(llmc::writePlanFile(*module, planOptions, opts.output)))
     return 1;
   return 0;

@@ -12,8 +12,9 @@
 namespace llmc {
 
 struct CPUCodegenOptions {
-  /// LLVM CPU name; the default runs on any x86-64 machine of the last decade.
-  std::string cpu = "x86-64-v2";
+  /// LLVM CPU name; x86-64-v3 (AVX2 + FMA: Haswell, Zen and later) is what
+  /// the contraction micro-kernels are tuned for (docs/performance.md).
+  std::string cpu = "x86-64-v3";
   /// Hook to add instrumentation (IR printing, timing) to each pass manager.
   std::function<void(mlir::PassManager &)> configurePassManager;
 };
