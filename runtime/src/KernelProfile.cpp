@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <numeric>
+#include <regex>
 
 namespace llmc::runtime {
 
@@ -30,6 +32,23 @@ void KernelProfile::print(const PlanHeader &header) const {
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return seconds_[a] > seconds_[b]; });
   std::fprintf(stderr, "llmc profile: %.3f s in kernels\n", total);
+  // By op: kernel names are "[prefix]k<index>_<op>" (llm-outline-kernels).
+  std::map<std::string, double> byOp;
+  static const std::regex kernelName("k[0-9]+_(.*)$");
+  for (size_t k = 0; k < seconds_.size(); ++k) {
+    std::smatch m;
+    const std::string &name = header.kernels(k).name();
+    byOp[std::regex_search(name, m, kernelName) ? m[1].str() : name] +=
+        seconds_[k];
+  }
+  std::vector<std::pair<double, std::string>> ops;
+  for (auto &[op, t] : byOp)
+    ops.push_back({t, op});
+  std::sort(ops.rbegin(), ops.rend());
+  for (auto &[t, op] : ops)
+    if (t > 0)
+      std::fprintf(stderr, "  %6.2f%% %9.3f ms  (all %s kernels)\n",
+                   100 * t / total, 1e3 * t, op.c_str());
   for (size_t i = 0; i < std::min<size_t>(30, order.size()); ++i) {
     size_t k = order[i];
     if (calls_[k] == 0)

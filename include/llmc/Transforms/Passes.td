@@ -168,6 +168,9 @@ def LLMCPUTileContractions
            "Contractions with fewer rows keep the loop form">,
     Option<"useFma", "use-fma", "bool", "false",
            "Emit `out + x * y` bodies as vector.fma (one rounding per step)">,
+    Option<"kPanelBytes", "k-panel-bytes", "int64_t", "16384",
+           "Bytes of the n-operand panel (k block x tile columns) kept in L1 "
+           "while the row tiles of a column tile read it">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

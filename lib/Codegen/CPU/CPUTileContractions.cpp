@@ -185,7 +185,7 @@ static std::optional<ContractionPlan> matchContraction(linalg::LinalgOp op,
 /// already in `ivs` (index per loop dim; m, n, k slots are overwritten).
 static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
                      SmallVector<Value> ivs, Value m0, int64_t rows, Value n0,
-                     int64_t cols) {
+                     int64_t cols, Value kLo, Value kHi) {
   linalg::LinalgOp op = plan.op;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   Block &body = *op.getBlock();
@@ -220,12 +220,9 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
     accs.push_back(vector::LoadOp::create(b, loc, vecOf(outElem), init->get(),
                                           indicesFor(maps.back(), ivs)));
   }
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value kUpper =
-      arith::ConstantIndexOp::create(b, loc, plan.loopSizes[plan.kDim]);
   auto kLoop = scf::ForOp::create(
-      b, loc, zero, kUpper, one, accs,
+      b, loc, kLo, kHi, one, accs,
       [&](OpBuilder &nb, Location l, Value k, ValueRange iterAccs) {
         SmallVector<Value> dims = ivs;
         dims[plan.kDim] = k;
@@ -316,7 +313,8 @@ static void emitTile(OpBuilder &b, Location loc, const ContractionPlan &plan,
 /// Full row tiles in a loop, then the tail rows as one smaller tile.
 static void emitRowTiles(OpBuilder &b, Location loc,
                          const ContractionPlan &plan, SmallVector<Value> ivs,
-                         Value n0, int64_t cols, int64_t tileRows) {
+                         Value n0, int64_t cols, int64_t tileRows, Value kLo,
+                         Value kHi) {
   int64_t rowsTotal = plan.hasM ? plan.loopSizes[plan.mDim] : 1;
   int64_t full = rowsTotal / tileRows * tileRows;
   if (full > 0) {
@@ -325,18 +323,89 @@ static void emitRowTiles(OpBuilder &b, Location loc,
     Value step = arith::ConstantIndexOp::create(b, loc, tileRows);
     scf::ForOp::create(b, loc, lo, hi, step, ValueRange{},
                        [&](OpBuilder &nb, Location l, Value m0, ValueRange) {
-                         emitTile(nb, l, plan, ivs, m0, tileRows, n0, cols);
+                         emitTile(nb, l, plan, ivs, m0, tileRows, n0, cols,
+                                  kLo, kHi);
                          scf::YieldOp::create(nb, l);
                        });
   }
   if (rowsTotal > full) {
     Value m0 = arith::ConstantIndexOp::create(b, loc, full);
-    emitTile(b, loc, plan, ivs, m0, rowsTotal - full, n0, cols);
+    emitTile(b, loc, plan, ivs, m0, rowsTotal - full, n0, cols, kLo, kHi);
   }
 }
 
+/// Column tiles over [n0, n0 + width) for k in [kLo, kHi): full tiles in a
+/// loop, then one narrower tail tile.
+static void emitColumnTiles(OpBuilder &b, Location loc,
+                            const ContractionPlan &plan, SmallVector<Value> ivs,
+                            Value n0, int64_t width, int64_t tileCols,
+                            int64_t tileRows, Value kLo, Value kHi) {
+  auto cst = [&](OpBuilder &ob, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ob, loc, v);
+  };
+  int64_t full = width / tileCols * tileCols;
+  if (full > 0)
+    scf::ForOp::create(
+        b, loc, cst(b, 0), cst(b, full), cst(b, tileCols), ValueRange{},
+        [&](OpBuilder &nb, Location l, Value off, ValueRange) {
+          Value n = arith::AddIOp::create(nb, l, n0, off);
+          emitRowTiles(nb, l, plan, ivs, n, tileCols, tileRows, kLo, kHi);
+          scf::YieldOp::create(nb, l);
+        });
+  if (width > full) {
+    Value n = arith::AddIOp::create(b, loc, n0, cst(b, full));
+    emitRowTiles(b, loc, plan, ivs, n, width - full, tileRows, kLo, kHi);
+  }
+}
+
+/// Cache blocking around the register tiles: a block of `blockCols` columns
+/// and `kBlock` rows of the n-operand (about `panelBytes`, in L1) is read by
+/// every column and row tile inside it. Rows of the block are contiguous
+/// runs of memory (prefetch friendly, few pages), unlike one tile's column
+/// strip. Partial sums go through C between k blocks; every element still
+/// sums k in ascending order.
+static void emitBlocks(OpBuilder &b, Location loc, const ContractionPlan &plan,
+                       SmallVector<Value> ivs, int64_t tileCols,
+                       int64_t tileRows, int64_t panelBytes) {
+  auto cst = [&](OpBuilder &ob, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(ob, loc, v);
+  };
+  int64_t n = plan.loopSizes[plan.nDim], k = plan.loopSizes[plan.kDim];
+  Type elem = getElementTypeOrSelf(plan.op.getDpsInitOperand(0)->get());
+  int64_t elemBytes = std::max<int64_t>(1, elem.getIntOrFloatBitWidth() / 8);
+  int64_t blockCols = std::min(n, std::max(tileCols, 256 / tileCols * tileCols));
+  int64_t kBlock =
+      std::min(k, std::max<int64_t>(8, panelBytes / (blockCols * elemBytes)));
+  auto kBlocks = [&](OpBuilder &ob, Value n0, int64_t width) {
+    int64_t fullK = k / kBlock * kBlock;
+    if (fullK > 0)
+      scf::ForOp::create(
+          ob, loc, cst(ob, 0), cst(ob, fullK), cst(ob, kBlock), ValueRange{},
+          [&](OpBuilder &nb, Location l, Value k0, ValueRange) {
+            Value k1 = arith::AddIOp::create(nb, l, k0, cst(nb, kBlock));
+            emitColumnTiles(nb, l, plan, ivs, n0, width, tileCols, tileRows,
+                            k0, k1);
+            scf::YieldOp::create(nb, l);
+          });
+    if (k > fullK)
+      emitColumnTiles(ob, loc, plan, ivs, n0, width, tileCols, tileRows,
+                      cst(ob, fullK), cst(ob, k));
+  };
+  int64_t fullN = n / blockCols * blockCols;
+  if (fullN > 0)
+    scf::ForOp::create(
+        b, loc, cst(b, 0), cst(b, fullN), cst(b, blockCols), ValueRange{},
+        [&](OpBuilder &nb, Location l, Value n0, ValueRange) {
+          kBlocks(nb, n0, blockCols);
+          scf::YieldOp::create(nb, l);
+        });
+  if (n > fullN)
+    kBlocks(b, cst(b, fullN), n - fullN);
+}
+
 static void emitContraction(OpBuilder &b, const ContractionPlan &plan,
-                            int64_t tileRows, int64_t tileCols) {
+                            int64_t tileRows, int64_t tileCols,
+                            int64_t panelBytes) {
   Location loc = plan.op.getLoc();
   unsigned numLoops = plan.op.getNumLoops();
   // Batch loops, then the column tiles.
@@ -364,24 +433,7 @@ static void emitContraction(OpBuilder &b, const ContractionPlan &plan,
         // A single row (decode) spends the tile's registers on columns.
         if (!plan.hasM || plan.loopSizes[plan.mDim] == 1)
           tileCols *= tileRows;
-        int64_t colsTotal = plan.loopSizes[plan.nDim];
-        int64_t full = colsTotal / tileCols * tileCols;
-        if (full > 0) {
-          Value lo = arith::ConstantIndexOp::create(nb, loc, 0);
-          Value hi = arith::ConstantIndexOp::create(nb, loc, full);
-          Value step = arith::ConstantIndexOp::create(nb, loc, tileCols);
-          scf::ForOp::create(nb, loc, lo, hi, step, ValueRange{},
-                             [&](OpBuilder &ib, Location l, Value n0,
-                                 ValueRange) {
-                               emitRowTiles(ib, l, plan, ivs, n0, tileCols,
-                                            tileRows);
-                               scf::YieldOp::create(ib, l);
-                             });
-        }
-        if (colsTotal > full) {
-          Value n0 = arith::ConstantIndexOp::create(nb, loc, full);
-          emitRowTiles(nb, loc, plan, ivs, n0, colsTotal - full, tileRows);
-        }
+        emitBlocks(nb, loc, plan, ivs, tileCols, tileRows, panelBytes);
       };
   nest(b, 0, SmallVector<Value>(numLoops));
 }
@@ -408,7 +460,8 @@ struct CPUTileContractionsPass
       int64_t lanes =
           std::max<int64_t>(1, vectorBits / elem.getIntOrFloatBitWidth());
       rewriter.setInsertionPoint(plan.op);
-      emitContraction(rewriter, plan, tileRows, lanes * tileVectors);
+      emitContraction(rewriter, plan, tileRows, lanes * tileVectors,
+                      kPanelBytes);
       rewriter.eraseOp(plan.op);
     }
   }
