@@ -432,7 +432,7 @@ static void emitContraction(OpBuilder &b, const ContractionPlan &plan,
         }
         // A single row (decode) spends the tile's registers on columns.
         if (!plan.hasM || plan.loopSizes[plan.mDim] == 1)
-          tileCols *= tileRows;
+          tileCols *= 4; // 8 vectors of one row (more spill)
         emitBlocks(nb, loc, plan, ivs, tileCols, tileRows, panelBytes);
       };
   nest(b, 0, SmallVector<Value>(numLoops));

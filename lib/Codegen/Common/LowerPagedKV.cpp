@@ -137,7 +137,8 @@ struct PagedAttentionPattern : OpConversionPattern<llm::PagedAttentionOp> {
     auto cacheType = op.getCache().getType();
     int64_t heads = qType.getDimSize(1), tokens = qType.getDimSize(2),
             dim = qType.getDimSize(3), page = cacheType.getDimSize(3);
-    int64_t group = heads / cacheType.getDimSize(4);
+    int64_t kvHeads = cacheType.getDimSize(4);
+    int64_t group = heads / kvHeads;
     Type elt = qType.getElementType(), f32 = rewriter.getF32Type();
     auto vecType = VectorType::get({dim}, f32);
     Value q = adaptor.getQuery(), cache = adaptor.getCache(),
@@ -165,16 +166,23 @@ struct PagedAttentionPattern : OpConversionPattern<llm::PagedAttentionOp> {
           Value pos = extractIndex(b, l, positions, {c0, n});
           Value seq = extractIndex(b, l, seqs, {n});
           Value context = arith::AddIOp::create(b, l, pos, c1);
+          // One KV head at a time: each K/V row is read once for the
+          // `group` query heads that share it (GQA), each with its own
+          // online-softmax state (running max m, sum l, output row).
           auto headLoop = scf::ForOp::create(
-              b, l, c0, indexConst(b, l, heads), c1, outs,
-              [&](OpBuilder &hb, Location hl, Value h, ValueRange out) {
-                Value kvHead = arith::DivUIOp::create(hb, hl, h, groupV);
-                Value qRow = readRow(hb, hl, q, {c0, h, n, c0}, dim, f32);
-                // Online softmax over the context: running max m, running
-                // sum l and the unnormalized output row.
+              b, l, c0, indexConst(b, l, kvHeads), c1, outs,
+              [&](OpBuilder &hb, Location hl, Value kvHead, ValueRange out) {
+                SmallVector<Value> headIds, qRows, init;
+                for (int64_t g = 0; g < group; ++g) {
+                  Value h = arith::AddIOp::create(
+                      hb, hl, arith::MulIOp::create(hb, hl, kvHead, groupV),
+                      indexConst(hb, hl, g));
+                  headIds.push_back(h);
+                  qRows.push_back(readRow(hb, hl, q, {c0, h, n, c0}, dim, f32));
+                  init.append({negInf, zeroF, zeroVec});
+                }
                 auto keyLoop = scf::ForOp::create(
-                    hb, hl, c0, context, c1,
-                    ValueRange{negInf, zeroF, zeroVec},
+                    hb, hl, c0, context, c1, init,
                     [&](OpBuilder &kb, Location kl, Value j, ValueRange st) {
                       Value slotBlock = arith::DivUIOp::create(kb, kl, j, pageV);
                       Value offset = arith::RemUIOp::create(kb, kl, j, pageV);
@@ -187,36 +195,46 @@ struct PagedAttentionPattern : OpConversionPattern<llm::PagedAttentionOp> {
                                         kvHead, c0},
                                        dim, f32);
                       };
-                      Value prod = arith::MulFOp::create(kb, kl, qRow, row(0));
-                      Value dot = vector::ReductionOp::create(
-                          kb, kl, vector::CombiningKind::ADD, prod);
-                      Value s = arith::MulFOp::create(kb, kl, dot, scale);
-                      Value m = arith::MaximumFOp::create(kb, kl, st[0], s);
-                      Value alpha = math::ExpOp::create(
-                          kb, kl, arith::SubFOp::create(kb, kl, st[0], m));
-                      Value p = math::ExpOp::create(
-                          kb, kl, arith::SubFOp::create(kb, kl, s, m));
-                      Value sum = arith::AddFOp::create(
-                          kb, kl, arith::MulFOp::create(kb, kl, st[1], alpha),
-                          p);
-                      Value alphaV = vector::BroadcastOp::create(kb, kl, vecType,
-                                                                 alpha);
-                      Value pV = vector::BroadcastOp::create(kb, kl, vecType, p);
-                      Value acc = arith::AddFOp::create(
-                          kb, kl, arith::MulFOp::create(kb, kl, st[2], alphaV),
-                          arith::MulFOp::create(kb, kl, pV, row(1)));
-                      scf::YieldOp::create(kb, kl, ValueRange{m, sum, acc});
+                      Value kRow = row(0), vRow = row(1);
+                      SmallVector<Value> next;
+                      for (int64_t g = 0; g < group; ++g) {
+                        Value mOld = st[3 * g], lOld = st[3 * g + 1],
+                              accOld = st[3 * g + 2];
+                        Value prod = arith::MulFOp::create(kb, kl, qRows[g], kRow);
+                        Value dot = vector::ReductionOp::create(
+                            kb, kl, vector::CombiningKind::ADD, prod);
+                        Value s = arith::MulFOp::create(kb, kl, dot, scale);
+                        Value m = arith::MaximumFOp::create(kb, kl, mOld, s);
+                        Value alpha = math::ExpOp::create(
+                            kb, kl, arith::SubFOp::create(kb, kl, mOld, m));
+                        Value p = math::ExpOp::create(
+                            kb, kl, arith::SubFOp::create(kb, kl, s, m));
+                        Value sum = arith::AddFOp::create(
+                            kb, kl, arith::MulFOp::create(kb, kl, lOld, alpha),
+                            p);
+                        Value alphaV = vector::BroadcastOp::create(
+                            kb, kl, vecType, alpha);
+                        Value pV = vector::BroadcastOp::create(kb, kl, vecType, p);
+                        Value acc = arith::AddFOp::create(
+                            kb, kl, arith::MulFOp::create(kb, kl, accOld, alphaV),
+                            arith::MulFOp::create(kb, kl, pV, vRow));
+                        next.append({m, sum, acc});
+                      }
+                      scf::YieldOp::create(kb, kl, next);
                     });
-                Value sumV = vector::BroadcastOp::create(
-                    hb, hl, vecType, keyLoop.getResult(1));
-                Value y = arith::DivFOp::create(hb, hl, keyLoop.getResult(2),
-                                                sumV);
-                y = convertRow(hb, hl, y, elt);
-                Value written =
-                    vector::TransferWriteOp::create(
-                        hb, hl, y, out[0], ValueRange{c0, h, n, c0},
-                        ArrayRef<bool>{true})
-                        .getResult();
+                Value written = out[0];
+                for (int64_t g = 0; g < group; ++g) {
+                  Value sumV = vector::BroadcastOp::create(
+                      hb, hl, vecType, keyLoop.getResult(3 * g + 1));
+                  Value y = arith::DivFOp::create(
+                      hb, hl, keyLoop.getResult(3 * g + 2), sumV);
+                  y = convertRow(hb, hl, y, elt);
+                  written = vector::TransferWriteOp::create(
+                                hb, hl, y, written,
+                                ValueRange{c0, headIds[g], n, c0},
+                                ArrayRef<bool>{true})
+                                .getResult();
+                }
                 scf::YieldOp::create(hb, hl, written);
               });
           scf::YieldOp::create(b, l, headLoop.getResults());
