@@ -98,6 +98,28 @@ OwningOpRef<ModuleOp> importBucket(
   return module;
 }
 
+/// "2", "2,3", "[2, 32000]": the non-negative integers in it; empty when
+/// anything else appears.
+std::vector<int64_t> parseIds(const std::string &text) {
+  std::vector<int64_t> ids;
+  std::string digits;
+  auto flush = [&] {
+    if (!digits.empty())
+      ids.push_back(std::stoll(digits.substr(0, 18)));
+    digits.clear();
+  };
+  for (char c : text) {
+    if (c >= '0' && c <= '9')
+      digits += c;
+    else if (c == ',' || c == ' ' || c == '[' || c == ']')
+      flush();
+    else
+      return {};
+  }
+  flush();
+  return ids;
+}
+
 std::string joinIds(const std::vector<int64_t> &ids) {
   std::string out;
   for (int64_t id : ids)
@@ -148,6 +170,27 @@ OwningOpRef<ModuleOp> llmc::tool::buildGenerationModule(
   if (options.maxSeqLen < 2) {
     emitError(loc) << "--max-seq-len must be at least 2";
     return nullptr;
+  }
+
+  // EOS ids: --eos-token-id, else the exporter's metadata_props (HF
+  // config names), else (CompileCommand) the tokenizer's.
+  if (options.eosTokenIds.empty()) {
+    FailureOr<std::map<std::string, std::string>> props =
+        readONNXMetadataProps(ctx, path);
+    if (failed(props))
+      return nullptr;
+    for (const char *key : {"eos_token_id", "eos_token_ids"}) {
+      auto it = props->find(key);
+      if (it == props->end())
+        continue;
+      options.eosTokenIds = parseIds(it->second);
+      if (options.eosTokenIds.empty()) {
+        emitError(loc) << "model metadata '" << key << "' = '" << it->second
+                       << "' is not a token id or a list of them";
+        return nullptr;
+      }
+      break;
+    }
   }
 
   int64_t blocksPerSeq =

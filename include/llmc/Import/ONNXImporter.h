@@ -48,6 +48,10 @@ struct GraphInput {
 mlir::FailureOr<std::vector<GraphInput>>
 listONNXGraphInputs(mlir::MLIRContext &ctx, const std::string &path);
 
+/// The model's metadata_props (key -> value), or failure after a diagnostic.
+mlir::FailureOr<std::map<std::string, std::string>>
+readONNXMetadataProps(mlir::MLIRContext &ctx, const std::string &path);
+
 } // namespace llmc
 
 #endif // LLMC_IMPORT_ONNXIMPORTER_H

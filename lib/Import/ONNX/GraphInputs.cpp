@@ -34,3 +34,15 @@ llmc::listONNXGraphInputs(MLIRContext &ctx, const std::string &path) {
   }
   return inputs;
 }
+
+FailureOr<std::map<std::string, std::string>>
+llmc::readONNXMetadataProps(MLIRContext &ctx, const std::string &path) {
+  std::unique_ptr<onnx::ModelProto> model =
+      onnx_import::loadModel(&ctx, path);
+  if (!model)
+    return failure();
+  std::map<std::string, std::string> props;
+  for (const onnx::StringStringEntryProto &entry : model->metadata_props())
+    props[entry.key()] = entry.value();
+  return props;
+}
