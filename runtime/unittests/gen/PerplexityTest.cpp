@@ -195,32 +195,6 @@ TEST(Perplexity, Errors) {
   EXPECT_TRUE(scorePerplexity(*toy.exec, someTokens(30), o, r).ok());
 }
 
-// 17 pieces: <unk>, <s>, "▁a".."▁n" (ids 2..15), </s> (16, the eos).
-PlanTokenizer toyTokenizer() {
-  PlanTokenizer t;
-  t.set_source("test");
-  t.set_model_type(PlanTokenizer::BPE);
-  t.set_add_dummy_prefix(true);
-  t.set_remove_extra_whitespaces(true);
-  t.set_escape_whitespaces(true);
-  t.set_unk_id(0);
-  t.set_bos_id(1);
-  t.set_eos_id(16);
-  t.set_pad_id(-1);
-  t.set_unk_surface("?");
-  auto add = [&](const std::string &p, PlanTokenizer::PieceType type) {
-    auto *q = t.add_pieces();
-    q->set_piece(p);
-    q->set_type(type);
-    q->set_score(-static_cast<float>(t.pieces_size()));
-  };
-  add("<unk>", PlanTokenizer::UNKNOWN);
-  add("<s>", PlanTokenizer::CONTROL);
-  for (char c = 'a'; c <= 'n'; ++c)
-    add(std::string("\xE2\x96\x81") + c, PlanTokenizer::NORMAL);
-  add("</s>", PlanTokenizer::CONTROL);
-  return t;
-}
 
 std::string expectedOutput(const std::string &file,
                            const std::vector<TokenId> &t, int64_t context,

@@ -140,4 +140,30 @@ std::vector<TokenId> toyExpected(const std::vector<TokenId> &prompt,
   return out;
 }
 
+plan::Tokenizer toyTokenizer() {
+  plan::Tokenizer t;
+  t.set_source("test");
+  t.set_model_type(plan::Tokenizer::BPE);
+  t.set_add_dummy_prefix(true);
+  t.set_remove_extra_whitespaces(true);
+  t.set_escape_whitespaces(true);
+  t.set_unk_id(0);
+  t.set_bos_id(1);
+  t.set_eos_id(16);
+  t.set_pad_id(-1);
+  t.set_unk_surface("?");
+  auto add = [&](const std::string &p, plan::Tokenizer::PieceType type) {
+    auto *q = t.add_pieces();
+    q->set_piece(p);
+    q->set_type(type);
+    q->set_score(-static_cast<float>(t.pieces_size()));
+  };
+  add("<unk>", plan::Tokenizer::UNKNOWN);
+  add("<s>", plan::Tokenizer::CONTROL);
+  for (char c = 'a'; c <= 'n'; ++c)
+    add(std::string("\xE2\x96\x81") + c, plan::Tokenizer::NORMAL);
+  add("</s>", plan::Tokenizer::CONTROL);
+  return t;
+}
+
 } // namespace llmc::runtime::gen::test

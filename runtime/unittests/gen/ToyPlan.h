@@ -5,6 +5,7 @@
 #define LLMC_RUNTIME_UNITTESTS_GEN_TOYPLAN_H
 
 #include "llmc/runtime/PlanFormat.h"
+#include "llmc/runtime/text/Tokenizer.h"
 #include "llmc/runtime/gen/SamplingParams.h"
 
 #include <cstdint>
@@ -34,6 +35,10 @@ PlanWriterInput makeToyPlan(const ToyPlanOptions &options = {});
 
 // The tokens the toy model generates greedily: each is (sum of the sequence
 // so far) % vocab, stopping at `maxTokens`, an eos id or maxModelLen.
+// A SentencePiece-BPE tokenizer for the toy vocabulary: 17 pieces, <unk>,
+// <s>, "▁a".."▁n" (ids 2..15) and </s> (16, the eos of the toy tests).
+plan::Tokenizer toyTokenizer();
+
 std::vector<TokenId> toyExpected(const std::vector<TokenId> &prompt,
                                  int32_t maxTokens,
                                  const std::vector<TokenId> &eos = {},
