@@ -260,4 +260,13 @@ std::vector<SeqId> Scheduler::takeFinished() {
   return out;
 }
 
+void Scheduler::release(SeqId seq) {
+  Sequence &s = seqs_.at(seq);
+  if (s.state != SeqState::Finished)
+    return;
+  std::vector<TokenId>().swap(s.request.promptIds);
+  std::vector<TokenId>().swap(s.outputIds);
+  std::vector<TokenId>().swap(s.request.params.stopTokenIds);
+}
+
 } // namespace llmc::runtime::gen

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,65 @@ struct GenerationProgress {
   double kvUsage = 0;
 };
 using ProgressCallback = std::function<void(const GenerationProgress &)>;
+
+// One token sampled by a GenerationSession step.
+struct StepToken {
+  SeqId seq = 0;
+  TokenId tokenId = 0;
+};
+
+// The step-at-a-time core of GenerationLoop for callers that add requests
+// while generating (llmrun's HTTP server, docs/serving.md): requests added
+// between steps join at the next one (continuous batching). Owns the KV
+// allocator, scheduler, sampler and per-request RNGs. Not thread-safe.
+class GenerationSession {
+public:
+  // `executor` must outlive the session.
+  GenerationSession(GenerationConfig config, StepExecutor &executor);
+  ~GenerationSession();
+  // Checks the config and executor; must succeed before anything else.
+  Status init();
+
+  // Queues a request and returns its id (0, 1, 2, ... in call order). Its
+  // RNG is seeded with params.seed, or mixSeed(baseSeed + id). A prompt id
+  // outside the vocabulary, or a request that can never fit, finishes at
+  // once with Error (reported by takeFinished()).
+  SeqId add(GenerationRequest request);
+  bool hasUnfinished() const;
+  // Runs one step when a request is unfinished: schedule, execute, sample,
+  // update. Appends the tokens sampled this step to `tokens`. An executor
+  // failure returns an error and leaves the scheduler as it was.
+  Status step(std::vector<StepToken> *tokens = nullptr);
+  // Ends a request with Error (e.g. its client went away).
+  void abort(SeqId seq, const std::string &error);
+  // Ids finished since the last call, in finish order.
+  std::vector<SeqId> takeFinished();
+  const Sequence &sequence(SeqId seq) const;
+  // Sampled tokens' logprobs when the request asked for them.
+  const std::vector<GeneratedToken> &logprobs(SeqId seq) const;
+  // Frees a finished request's history (see Scheduler::release).
+  void release(SeqId seq);
+
+  const Scheduler &scheduler() const;
+  double kvUsage() const;
+  int64_t steps() const { return steps_; }
+  int64_t computedTokens() const { return computedTokens_; }
+  int64_t sampledTokens() const { return sampledTokens_; }
+
+private:
+  GenerationConfig config_;
+  StepExecutor &executor_;
+  int32_t vocab_ = 0;
+  std::unique_ptr<KVBlockAllocator> alloc_;
+  std::unique_ptr<Scheduler> sched_;
+  std::unique_ptr<Sampler> sampler_;
+  std::vector<Rng> rngs_;                            // by seq id
+  std::vector<std::vector<GeneratedToken>> logprobs_; // by seq id
+  std::vector<const float *> rows_;
+  std::vector<TokenId> sampled_;
+  SampleOutput out_;
+  int64_t steps_ = 0, computedTokens_ = 0, sampledTokens_ = 0;
+};
 
 class GenerationLoop {
 public:

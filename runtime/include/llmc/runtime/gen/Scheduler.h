@@ -77,6 +77,9 @@ public:
   const Sequence &sequence(SeqId seq) const { return seqs_.at(seq); }
   // Ids finished since the last call, in finish order.
   std::vector<SeqId> takeFinished();
+  // Drops the prompt and output of a finished sequence (a long-running
+  // server keeps only its id and finish state). No-op unless finished.
+  void release(SeqId seq);
 
 private:
   int64_t reserve(Sequence &s, int64_t wanted,
