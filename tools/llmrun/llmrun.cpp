@@ -2,7 +2,8 @@
 // (--exec), writing every graph output to <output-dir>/<name>.pb, or
 // generates for a JSONL file of requests (--batch) or for text prompts
 // (--prompt, streamed) with a generation plan, or scores a text file
-// (--perplexity).
+// (--perplexity), or, with no mode flag, serves an OpenAI-compatible HTTP
+// API (docs/serving.md).
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
 #include "llmc/runtime/gen/BatchIO.h"
@@ -12,6 +13,7 @@
 #include "llmc/runtime/text/Tokenizer.h"
 
 #include "Perplexity.h"
+#include "Server.h"
 #include "TextGeneration.h"
 
 #include <CLI/CLI.hpp>
@@ -55,6 +57,10 @@ struct Options {
   int64_t context = 0; // 0: kDefaultContext, capped by the model length
   int64_t stride = 0;  // 0: context / 2
   bool wholeFile = false;
+  // serving (no mode flag)
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  uint64_t maxRequestBytes = 1 << 20;
 };
 
 // scripts/kjv/evaluate.py's window (the kjv model's training context).
@@ -488,6 +494,39 @@ int perplexityMode(const Options &opts) {
   return 0;
 }
 
+// No mode flag: serve the plan over HTTP until SIGTERM/SIGINT. A plan that is
+// not a generation plan keeps the old "no mode given" answer (exit 2).
+int serveMode(const Options &opts) {
+  if (!opts.inputs.empty() || !opts.outputDir.empty())
+    return fail("--input and --output-dir are for --exec");
+  {
+    std::unique_ptr<PlanFile> plan;
+    Status st = PlanFile::open(opts.plan, plan);
+    if (!st.ok())
+      return fail(st.message);
+    std::map<std::string, std::string> metadata(
+        plan->header().metadata().begin(), plan->header().metadata().end());
+    if (!gen::isGenerationPlan(metadata)) {
+      std::cerr << "llmrun: error: no mode given: use --exec, --batch or "
+                   "--prompt, or --perplexity FILE (serving HTTP needs a "
+                   "generation plan)\n";
+      return 2;
+    }
+    bool hasTokenizer = text::Tokenizer::planHasTokenizer(*plan);
+    plan.reset(); // setUpGeneration opens it again
+    GenerationSetup setup;
+    if (int rc = setUpGeneration(opts, hasTokenizer, "serving", setup))
+      return rc;
+    gen::ServerOptions so;
+    so.host = opts.host;
+    so.port = opts.port;
+    so.maxRequestBytes = opts.maxRequestBytes;
+    so.modelId = std::filesystem::path(opts.plan).stem().string();
+    return gen::serve(so, setup.config, *setup.executor,
+                      setup.tokenizer.get());
+  }
+}
+
 int realMain(int argc, char **argv) {
   // Errors are reported as one `llmrun: error:` line; libprotobuf's own log
   // lines (e.g. invalid UTF-8 in a header string) would only add noise.
@@ -506,7 +545,10 @@ int realMain(int argc, char **argv) {
                "With --perplexity, encodes a text file with the plan's "
                "tokenizer (each line followed by the end-of-sequence token), "
                "scores every token with a sliding window and prints tokens, "
-               "mean NLL and perplexity (docs/accuracy.md).",
+               "mean NLL and perplexity (docs/accuracy.md).\n\n"
+               "With none of these, serves an OpenAI-compatible HTTP API "
+               "(/v1/completions, /v1/models, /health) on --host:--port "
+               "until SIGTERM/SIGINT (generation plans; docs/serving.md).",
                "llmrun"};
   app.add_option("plan", opts.plan, "Plan file produced by llmc")
       ->required()
@@ -607,16 +649,26 @@ int realMain(int argc, char **argv) {
                  "--exec: directory for the output .pb files (created if "
                  "missing); --batch: the results JSONL file")
       ->type_name("DIR|FILE");
+  app.add_option("--host", opts.host,
+                 "Serving (no mode flag): address to listen on")
+      ->capture_default_str();
+  app.add_option("--port", opts.port, "Serving: TCP port to listen on")
+      ->capture_default_str();
+  app.add_option("--max-request-bytes", opts.maxRequestBytes,
+                 "Serving: larger request bodies get 413")
+      ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40))
+      ->capture_default_str();
   app.set_version_flag("--version", kVersion);
   app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
              "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
              "-o results.jsonl\n  llmrun model.plan --prompt \"In the "
              "beginning\" --max-tokens 40 --temperature 0.8 --seed 1\n  "
-             "llmrun model.plan --perplexity heldout.txt --context 256\n\n"
+             "llmrun model.plan --perplexity heldout.txt --context 256\n  "
+             "llmrun model.plan --port 8000\n\n"
              "Exit status: 0 on success, 1 on error "
              "(with --batch also when a request finished with an error), 2 "
              "when none of --exec, --batch, --prompt, --perplexity is "
-             "given.");
+             "given and the plan is not a generation plan.");
 
   try {
     app.parse(argc, argv);
@@ -637,12 +689,8 @@ int realMain(int argc, char **argv) {
     return promptMode(opts);
   if (!opts.batch.empty())
     return batchMode(opts);
-  if (!opts.exec) {
-    std::cerr << "llmrun: error: no mode given: use --exec, --batch or "
-                 "--prompt, or --perplexity FILE (the HTTP server is not "
-                 "available yet)\n";
-    return 2;
-  }
+  if (!opts.exec)
+    return serveMode(opts);
   return execute(opts);
 }
 
