@@ -333,8 +333,11 @@ private:
     const json &j = b_[k];
     if (!j.is_number_integer())
       return badField(k, std::string("'") + k + "' must be an integer");
-    if (j.is_number_unsigned() ? j.get<uint64_t>() > uint64_t(hi)
-                               : (j.get<int64_t>() < lo || j.get<int64_t>() > hi))
+    bool inRange = j.is_number_unsigned()
+                       ? j.get<uint64_t>() <= uint64_t(hi) &&
+                             int64_t(j.get<uint64_t>()) >= lo
+                       : j.get<int64_t>() >= lo && j.get<int64_t>() <= hi;
+    if (!inRange)
       return badField(k, std::string("'") + k + "' must be between " +
                              std::to_string(lo) + " and " +
                              std::to_string(hi));
