@@ -10,6 +10,8 @@ Compiles test/peer/models/llama_gqa.onnx into a small generation plan
   - /health, /v1/models, usage and finish_reason;
   - bad requests get the right status and an OpenAI error object;
   - SIGTERM finishes an in-flight request and exits 0.
+Then compiles models/kjv with its tokenizer and checks that a text prompt
+gives --batch's ids and text, streamed or not.
 Usage: test_server.py --build BUILD_DIR
 """
 import argparse
@@ -81,9 +83,75 @@ class Client:
         return resp.status, resp.getheader("Content-Type", ""), events
 
 
+def start_server(llmrun, plan, extra=()):
+    port = free_port()
+    server = subprocess.Popen([llmrun, plan, "--port", str(port)] + list(extra),
+                              stderr=subprocess.PIPE, text=True)
+    client = Client(port)
+    deadline = time.time() + 30
+    while True:
+        try:
+            status, _ = client.json("GET", "/health")
+            if status == 200:
+                return server, client
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit("server did not come up: " + server.stderr.read())
+        time.sleep(0.1)
+
+
+def check_text_prompts(llmc, llmrun, tmp):
+    kjv = os.path.join(ROOT, "models", "kjv")
+    plan = os.path.join(tmp, "kjv.plan")
+    subprocess.run([llmc, "compile", os.path.join(kjv, "kjv.onnx"), "-o", plan,
+                    "--tokenizer", os.path.join(kjv, "tokenizer.model"),
+                    "--max-batch", "4", "--max-num-tokens", "16"], check=True, timeout=180)
+    prompts = ["In the beginning", "And the LORD said unto Moses,"]
+    batch_in = os.path.join(tmp, "text.jsonl")
+    batch_out = os.path.join(tmp, "text_results.jsonl")
+    with open(batch_in, "w") as f:
+        for i, p in enumerate(prompts):
+            f.write(json.dumps({"id": "t%d" % i, "prompt": p, "max_tokens": 24,
+                                "temperature": 0}) + "\n")
+    subprocess.run([llmrun, plan, "--batch", batch_in, "-o", batch_out], check=True,
+                   timeout=120, stderr=subprocess.DEVNULL)
+    with open(batch_out) as f:
+        expected = [json.loads(line) for line in f]
+    server, client = start_server(llmrun, plan)
+    try:
+        for p, want in zip(prompts, expected):
+            body = {"prompt": p, "max_tokens": 24, "temperature": 0}
+            status, resp = client.json("POST", "/v1/completions", body)
+            ok = status == 200
+            check(ok, "text %r: %s %s" % (p, status, resp))
+            if not ok:
+                continue
+            c = resp["choices"][0]
+            check(c["token_ids"] == want["output_ids"] and c["text"] == want["text"],
+                  "text %r: %r %s != --batch %r %s" % (p, c["text"], c["token_ids"],
+                                                      want["text"], want["output_ids"]))
+            check(resp["usage"]["prompt_tokens"] > 0, "text %r: usage %s" % (p, resp["usage"]))
+            status, _, events = client.stream(dict(body, stream=True))
+            chunks = [json.loads(e) for e in events[:-1]]
+            text = "".join(ch["choices"][0]["text"] for ch in chunks)
+            check(status == 200 and events[-1] == "[DONE]" and text == want["text"],
+                  "text %r streamed: %r != %r" % (p, text, want["text"]))
+        server.send_signal(signal.SIGINT)
+        check(server.wait(30) == 0, "SIGINT exit status")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    return server.stderr.read()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("--skip-text", action="store_true",
+                    help="skip the text-prompt checks on models/kjv (~20 s compile)")
     args = ap.parse_args()
     llmc = os.path.join(args.build, "bin", "llmc")
     llmrun = os.path.join(args.build, "bin", "llmrun")
@@ -275,6 +343,8 @@ def main():
             server.kill()
             server.wait()
         err = server.stderr.read()
+    if not args.skip_text:
+        err += check_text_prompts(llmc, llmrun, tmp)
     if failures:
         print(err)
         print("%d failures" % len(failures))
