@@ -6,6 +6,7 @@
 #include "Options.h"
 
 #include "llmc/Codegen/CPUBackend.h"
+#include "llmc/Codegen/NVPTXBackend.h"
 #include "llmc/Import/ONNXImporter.h"
 #include "llmc/Plan/PlanBuilder.h"
 #include "llmc/Transforms/Passes.h"
@@ -18,6 +19,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <algorithm>
 #include <iostream>
 
 using namespace mlir;
@@ -72,12 +74,27 @@ static int compile(const CompileCLIOptions &opts) {
   llmc::tool::installDiagnosticPrinter(ctx);
   if (opts.printIRAfterAll)
     ctx.disableMultithreading();
+  // `cpu` and CUDA compute capabilities (sm_80, sm_89, sm_90: PTX, see
+  // docs/codegen.md); each target is one code section of the plan.
+  bool cpuTarget = false;
+  std::vector<std::string> ptxChips;
   for (const std::string &t : opts.targets) {
-    if (t != "cpu") {
+    if (t == "cpu") {
+      cpuTarget = true;
+    } else if (llmc::isSupportedPTXChip(t)) {
+      if (std::find(ptxChips.begin(), ptxChips.end(), t) == ptxChips.end())
+        ptxChips.push_back(t);
+    } else {
       std::cerr << "llmc: error: unknown target '" << t
-                << "' (supported: cpu)\n";
+                << "' (supported: cpu, sm_80, sm_89, sm_90)\n";
       return 1;
     }
+  }
+  if (!cpuTarget) {
+    // The runtime executes CPU code only for now (GPU execution is a later
+    // slice), so every plan carries it.
+    std::cerr << "llmc: error: --target must include cpu\n";
+    return 1;
   }
 
   auto configure = [&](PassManager &pm) {
@@ -169,6 +186,19 @@ static int compile(const CompileCLIOptions &opts) {
       fn.erase();
     }
   }
+  // Each GPU target lowers its own copy of the tensor-level kernels.
+  std::vector<std::pair<std::string, std::string>> ptxSections;
+  for (const std::string &chip : ptxChips) {
+    OwningOpRef<ModuleOp> copy = kernels->clone();
+    llmc::NVPTXCodegenOptions ptxOptions;
+    ptxOptions.chip = chip;
+    ptxOptions.configurePassManager = configure;
+    FailureOr<llmc::PTXCode> ptx =
+        llmc::lowerKernelsToPTX(*copy, kernelNames, ptxOptions);
+    if (failed(ptx))
+      return 1;
+    ptxSections.emplace_back("ptx-" + chip, llmc::serializePTXCode(*ptx));
+  }
   llmc::CPUCodegenOptions cpuOptions;
   cpuOptions.cpu = opts.cpu;
   cpuOptions.configurePassManager = configure;
@@ -182,6 +212,9 @@ static int compile(const CompileCLIOptions &opts) {
   llmc::PlanBuildOptions planOptions;
   planOptions.producer = std::string("llmc ") + LLMC_VERSION;
   planOptions.code.push_back({"cpu-x86_64", std::move(*code)});
+  for (auto &[target, text] : ptxSections)
+    planOptions.code.push_back(
+        {target, std::vector<uint8_t>(text.begin(), text.end())});
   planOptions.symbolSuffix = llmc::kPackedKernelSuffix.str();
   if (!tokenizerSection.empty()) {
     // A generation plan stops at the tokenizer's eos unless --eos-token-id
@@ -208,7 +241,8 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
   addImportOptions(*cmd, opts->import);
   cmd->add_option("-o,--output", opts->output, "Plan file to write")->required();
   cmd->add_option("--target", opts->targets,
-                  "Targets to generate code for (supported: cpu)")
+                  "Targets to generate code for: cpu and CUDA compute "
+                  "capabilities sm_80, sm_89, sm_90 (PTX), comma separated")
       ->delimiter(',');
   cmd->add_option("--cpu", opts->cpu, "x86-64 CPU to tune host code for")
       ->capture_default_str();

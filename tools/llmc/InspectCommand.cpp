@@ -6,7 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 using namespace llmc;
 using json = nlohmann::json;
@@ -120,18 +126,155 @@ static void printText(const json &j) {
               << " bytes\n";
 }
 
+/// The PTX targets of a plan: target name ("ptx-sm_80") -> the parsed
+/// "code.ptx-<chip>" section (docs/plan-format.md).
+static bool ptxSections(const runtime::PlanFile &file,
+                        std::vector<std::pair<std::string, json>> &out) {
+  const plan::PlanHeader &h = file.header();
+  for (const plan::Target &t : h.targets()) {
+    if (t.name().rfind("ptx-", 0) != 0)
+      continue;
+    runtime::PlanFile::Bytes bytes = file.section(t.code_section());
+    json j = json::parse(std::string((const char *)bytes.data, bytes.size),
+                         nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || j.value("format", "") != "llmc-ptx-1") {
+      std::cerr << "llmc: error: target " << t.name()
+                << ": malformed PTX section\n";
+      return false;
+    }
+    out.emplace_back(t.name(), std::move(j));
+  }
+  return true;
+}
+
+/// `--dump-kernels DIR`: DIR/<target>.ptx and DIR/<target>.launches.json.
+static bool dumpKernels(const runtime::PlanFile &file, const std::string &dir) {
+  std::vector<std::pair<std::string, json>> targets;
+  if (!ptxSections(file, targets))
+    return false;
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    std::cerr << "llmc: error: cannot create " << dir << ": " << ec.message()
+              << "\n";
+    return false;
+  }
+  for (auto &[name, j] : targets) {
+    std::ofstream ptx(dir + "/" + name + ".ptx");
+    ptx << j["ptx"].get<std::string>();
+    json launches = j;
+    launches.erase("ptx");
+    std::ofstream(dir + "/" + name + ".launches.json") << launches.dump(1)
+                                                        << "\n";
+    if (!ptx) {
+      std::cerr << "llmc: error: cannot write " << dir << "/" << name
+                << ".ptx\n";
+      return false;
+    }
+    std::cout << dir << "/" << name << ".ptx\n";
+  }
+  return true;
+}
+
+/// `--kernels`: per target and GPU function, the launch shape and what
+/// `ptxas -v` reports (registers, shared memory, spills) when ptxas exists.
+static bool listKernels(const runtime::PlanFile &file) {
+  std::vector<std::pair<std::string, json>> targets;
+  if (!ptxSections(file, targets))
+    return false;
+  if (targets.empty()) {
+    std::cout << "no GPU targets in this plan\n";
+    return true;
+  }
+  std::string ptxas;
+  if (auto p = llvm::sys::findProgramByName("ptxas"))
+    ptxas = *p;
+  else if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    ptxas = "/usr/local/cuda/bin/ptxas";
+  for (auto &[name, j] : targets) {
+    std::string chip = j["chip"].get<std::string>();
+    // ptxas -v: "Function properties for F" / "Used N registers, ..." lines.
+    std::map<std::string, std::string> usage;
+    std::string note;
+    if (ptxas.empty()) {
+      note = " (ptxas not found: no register counts)";
+    } else {
+      llvm::SmallString<128> in, log;
+      llvm::sys::fs::createTemporaryFile("llmc-inspect", "ptx", in);
+      llvm::sys::fs::createTemporaryFile("llmc-inspect", "log", log);
+      std::ofstream(in.c_str()) << j["ptx"].get<std::string>();
+      std::string arch = "-arch=" + chip;
+      llvm::StringRef argv[] = {ptxas, "-v", arch, in, "-o", "/dev/null"};
+      std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                    log.str()};
+      int rc = llvm::sys::ExecuteAndWait(ptxas, argv, std::nullopt, redirects);
+      std::ifstream logIn(log.c_str());
+      std::string line, current;
+      while (std::getline(logIn, line)) {
+        auto at = line.find("Compiling entry function '");
+        if (at != std::string::npos) {
+          current = line.substr(at + 26);
+          current = current.substr(0, current.find('\''));
+          continue;
+        }
+        for (const char *key : {"bytes stack frame", "Used "}) {
+          auto k = line.find(key);
+          if (k == std::string::npos || current.empty())
+            continue;
+          auto start = line.find_first_not_of(" ", line.find(':') + 1);
+          if (line.find("ptxas info") == std::string::npos)
+            start = line.find_first_not_of(" ");
+          std::string &u = usage[current];
+          u += (u.empty() ? "" : "; ") + line.substr(start);
+        }
+      }
+      if (rc != 0)
+        note = " (ptxas failed, exit " + std::to_string(rc) + ")";
+      llvm::sys::fs::remove(in);
+      llvm::sys::fs::remove(log);
+    }
+    std::cout << "target " << name << note << ":\n";
+    for (auto &k : j["kernels"]) {
+      std::cout << "  " << k["name"].get<std::string>() << ": "
+                << k["launches"].size() << " launches, scratch "
+                << k["scratch_bytes"].dump() << "\n";
+      for (auto &l : k["launches"]) {
+        std::string fn = l["function"].get<std::string>();
+        std::cout << "    " << fn << " grid " << l["grid"].dump() << " block "
+                  << l["block"].dump();
+        if (usage.count(fn))
+          std::cout << ": " << usage[fn];
+        std::cout << "\n";
+      }
+    }
+  }
+  return true;
+}
+
 tool::Action tool::addInspectCommand(CLI::App &app) {
   auto *cmd = app.add_subcommand("inspect", "Summarize a plan file");
   auto path = std::make_shared<std::string>();
   auto asJson = std::make_shared<bool>(false);
   cmd->add_option("plan", *path, "Plan file")->required();
   cmd->add_flag("--json", *asJson, "Print JSON");
-  return [path, asJson]() -> int {
+  auto dumpDir = std::make_shared<std::string>();
+  auto kernels = std::make_shared<bool>(false);
+  cmd->add_option("--dump-kernels", *dumpDir,
+                  "Write each GPU target's PTX (and launch schedule) to DIR")
+      ->type_name("DIR");
+  cmd->add_flag("--kernels", *kernels,
+                "List the GPU kernels of each target with ptxas -v usage");
+  return [path, asJson, dumpDir, kernels]() -> int {
     std::unique_ptr<runtime::PlanFile> file;
     runtime::Status status = runtime::PlanFile::open(*path, file);
     if (!status.ok()) {
       std::cerr << "llmc: error: " << status.message << "\n";
       return 1;
+    }
+    if (!dumpDir->empty() || *kernels) {
+      if (!dumpDir->empty() && !dumpKernels(*file, *dumpDir))
+        return 1;
+      if (*kernels && !listKernels(*file))
+        return 1;
+      return 0;
     }
     json j = summarize(*file);
     if (*asJson)
