@@ -217,10 +217,7 @@ TEST(Perplexity, Llmrun) {
   o.eos = "16";
   PlanWriterInput bare = makeToyPlan(o);
   ASSERT_TRUE(writePlan(dir.file("bare.plan"), bare).ok());
-  PlanWriterInput in = makeToyPlan(o);
-  std::string bytes = toyTokenizer().SerializeAsString();
-  in.sections.emplace_back(text::kTokenizerSectionName,
-                           std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  PlanWriterInput in = makeToyPlanWithTokenizer(o);
   ASSERT_TRUE(writePlan(dir.file("toy.plan"), in).ok());
 
   // Each line is encoded and ends with </s>; "\r\n" counts as a line end,

@@ -166,4 +166,12 @@ plan::Tokenizer toyTokenizer() {
   return t;
 }
 
+PlanWriterInput makeToyPlanWithTokenizer(const ToyPlanOptions &options) {
+  PlanWriterInput in = makeToyPlan(options);
+  std::string bytes = toyTokenizer().SerializeAsString();
+  in.sections.emplace_back(text::kTokenizerSectionName,
+                           std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  return in;
+}
+
 } // namespace llmc::runtime::gen::test

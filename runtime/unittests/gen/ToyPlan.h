@@ -38,6 +38,8 @@ PlanWriterInput makeToyPlan(const ToyPlanOptions &options = {});
 // A SentencePiece-BPE tokenizer for the toy vocabulary: 17 pieces, <unk>,
 // <s>, "▁a".."▁n" (ids 2..15) and </s> (16, the eos of the toy tests).
 plan::Tokenizer toyTokenizer();
+// makeToyPlan plus toyTokenizer() as the plan's tokenizer section.
+PlanWriterInput makeToyPlanWithTokenizer(const ToyPlanOptions &options = {});
 
 std::vector<TokenId> toyExpected(const std::vector<TokenId> &prompt,
                                  int32_t maxTokens,

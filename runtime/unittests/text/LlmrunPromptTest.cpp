@@ -25,10 +25,7 @@ protected:
     o.eos = "16";
     PlanWriterInput bare = makeToyPlan(o);
     ASSERT_TRUE(writePlan(dir.file("bare.plan"), bare).ok());
-    PlanWriterInput in = makeToyPlan(o);
-    std::string bytes = toyTokenizer().SerializeAsString();
-    in.sections.emplace_back(text::kTokenizerSectionName,
-                             std::vector<uint8_t>(bytes.begin(), bytes.end()));
+    PlanWriterInput in = makeToyPlanWithTokenizer(o);
     ASSERT_TRUE(writePlan(dir.file("toy.plan"), in).ok());
     ASSERT_TRUE(text::Tokenizer::create(toyTokenizer(), tok).ok());
   }
