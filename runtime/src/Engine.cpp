@@ -215,11 +215,14 @@ Status Engine::run() {
   if (allocated)
     m.refreshStepArgs();
   m.lastRun = Impl::kNone;
+  const bool profiling = m.profile.enabled();
   for (Impl::StepExec &s : p.steps) {
-    auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point start;
+    if (profiling)
+      start = std::chrono::steady_clock::now();
     LLMC_RETURN_IF_ERROR(m.device->launch(s.kernel, s.args.data(),
                                           s.args.size(), s.launchDims));
-    if (m.profile.enabled()) {
+    if (profiling) {
       LLMC_RETURN_IF_ERROR(m.device->synchronize());
       m.profile.add(s.kernelIndex,
                     std::chrono::duration<double>(
