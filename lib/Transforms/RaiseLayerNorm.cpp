@@ -80,20 +80,10 @@ struct Match {
 
 /// `s` is sqrt(mean(d^2) + eps) over [axis, rank); returns eps.
 static std::optional<double> matchStd(Value s, Value d, int64_t axis) {
-  auto sqrt = s.getDefiningOp<llm::SqrtOp>();
-  if (!sqrt)
-    return std::nullopt;
-  auto add = sqrt.getInput().getDefiningOp<llm::AddOp>();
-  if (!add)
-    return std::nullopt;
-  std::optional<double> eps;
-  eitherOrder(add, [&](Value var, Value c) {
-    std::optional<double> e = getScalarConstant(c);
-    if (!e || *e < 0 || !broadcastsInto(c, var) ||
-        add.getType() != tensorType(var))
-      return false;
-    if (tensorType(var).getShape() !=
-        ArrayRef<int64_t>(keptShape(d, axis)))
+  return matchSqrtPlusEps(s, [&](Value var) {
+    // eps must not broadcast var up (sqrt keeps the sum's type).
+    if (tensorType(s) != tensorType(var) ||
+        tensorType(var).getShape() != ArrayRef<int64_t>(keptShape(d, axis)))
       return false;
     Value v = var;
     if (auto reshape = v.getDefiningOp<llm::ReshapeOp>())
@@ -108,12 +98,9 @@ static std::optional<double> matchStd(Value s, Value d, int64_t axis) {
                  broadcastsInto(pow.getRhs(), d);
     else if (auto mul = sq.getDefiningOp<llm::MulOp>())
       isSquare = mul.getLhs() == d && mul.getRhs() == d;
-    if (!isSquare || tensorType(sq) != tensorType(d) || !isMeanOver(var, sq, axis))
-      return false;
-    eps = e;
-    return true;
+    return isSquare && tensorType(sq) == tensorType(d) &&
+           isMeanOver(var, sq, axis);
   });
-  return eps;
 }
 
 /// `d` is x - mean(x) over [axis, rank); sets m.x and m.axis.

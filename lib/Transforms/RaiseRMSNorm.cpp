@@ -55,21 +55,7 @@ static bool isMeanOfSquares(Value v, Value x) {
 
 /// `s` is sqrt(mean(x^2) + eps); returns eps.
 static std::optional<double> matchRms(Value s, Value x) {
-  auto sqrt = s.getDefiningOp<llm::SqrtOp>();
-  if (!sqrt)
-    return std::nullopt;
-  auto add = sqrt.getInput().getDefiningOp<llm::AddOp>();
-  if (!add)
-    return std::nullopt;
-  std::optional<double> eps;
-  eitherOrder(add, [&](Value var, Value c) {
-    std::optional<double> e = getScalarConstant(c);
-    if (!e || *e < 0 || !broadcastsInto(c, var) || !isMeanOfSquares(var, x))
-      return false;
-    eps = e;
-    return true;
-  });
-  return eps;
+  return matchSqrtPlusEps(s, [&](Value var) { return isMeanOfSquares(var, x); });
 }
 
 /// `n` is x / sqrt(mean(x^2) + eps) in one of its spellings; sets x, eps.

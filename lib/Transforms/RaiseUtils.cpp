@@ -123,4 +123,23 @@ bool isLastDimSlice(llm::SliceOp op, int64_t begin, int64_t end) {
   return true;
 }
 
+std::optional<double>
+matchSqrtPlusEps(Value s, llvm::function_ref<bool(Value)> isVariance) {
+  auto sqrt = s.getDefiningOp<llm::SqrtOp>();
+  if (!sqrt)
+    return std::nullopt;
+  auto add = sqrt.getInput().getDefiningOp<llm::AddOp>();
+  if (!add)
+    return std::nullopt;
+  std::optional<double> eps;
+  eitherOrder(add, [&](Value var, Value c) {
+    std::optional<double> e = getScalarConstant(c);
+    if (!e || *e < 0 || !broadcastsInto(c, var) || !isVariance(var))
+      return false;
+    eps = e;
+    return true;
+  });
+  return eps;
+}
+
 } // namespace llmc::raising

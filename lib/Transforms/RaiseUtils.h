@@ -47,6 +47,12 @@ bool eitherOrder(mlir::Operation *op, Fn &&fn) {
   return fn(l, r) || fn(r, l);
 }
 
+/// `s` is sqrt(var + eps) with a non-negative scalar constant eps that
+/// broadcasts into var, and `isVariance(var)`; returns eps. Shared by the
+/// RMSNorm and LayerNorm raisings (their variances differ).
+std::optional<double>
+matchSqrtPlusEps(mlir::Value s, llvm::function_ref<bool(mlir::Value)> isVariance);
+
 /// The tensor type of `v`.
 inline mlir::RankedTensorType tensorType(mlir::Value v) {
   return llvm::cast<mlir::RankedTensorType>(v.getType());
