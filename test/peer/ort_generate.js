@@ -34,22 +34,9 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
+const common = require('./ort_common');
 
-function fail(msg) {
-  process.stderr.write('ort_generate: ' + String(msg).split('\n')[0].trim() + '\n');
-  process.exit(1);
-}
-
-function loadOrt() {
-  const base = process.env.LLMC_ORT_DIR || __dirname;
-  const dir = path.join(base, 'node_modules', 'onnxruntime-node');
-  try {
-    return require(dir);
-  } catch (e) {
-    fail(`cannot load onnxruntime-node from ${dir} (run scripts/setup_ort.sh): ${e.message}`);
-  }
-}
+const fail = common.makeFail('ort_generate');
 
 function readRequests(file) {
   let text;
@@ -180,29 +167,12 @@ async function generate(ort, session, slots, req) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const flags = { '--threads': 1, '--opt': 'disabled' };
-  while (argv.length > 3 && argv[argv.length - 2] in flags) {
-    const value = argv.pop();
-    const flag = argv.pop();
-    flags[flag] = flag === '--opt' ? value : Number(value);
-  }
+  const flags = common.parseTrailingFlags(argv, 3, { '--threads': 1, '--opt': 'disabled' });
   if (argv.length !== 3) fail('usage: node ort_generate.js MODEL.onnx REQUESTS.json OUT.json [--threads N] [--opt all]');
   const [model, reqFile, outFile] = argv;
   const reqs = readRequests(reqFile);
-  const ort = loadOrt();
-  let session;
-  try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: flags['--opt'],
-      intraOpNumThreads: flags['--threads'],
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-    });
-  } catch (e) {
-    fail(`cannot load ${model}: ${e.message}`);
-  }
+  const ort = common.loadOrt(fail);
+  const session = await common.createSession(ort, model, flags, fail);
   for (const need of ['input_ids']) {
     if (!session.inputNames.includes(need)) fail(`the model has no input '${need}'`);
   }

@@ -31,6 +31,9 @@
 
 const fs = require('fs');
 const path = require('path');
+const common = require('./ort_common');
+
+const fail = common.makeFail('ort_run');
 
 // ONNX TensorProto.DataType -> ORT-node tensor type (== numpy dtype name).
 const ONNX_TYPES = {
@@ -45,11 +48,6 @@ const ARRAYS = {
   bool: Uint8Array,
 };
 
-function fail(msg) {
-  process.stderr.write('ort_run: ' + String(msg).split('\n')[0].trim() + '\n');
-  process.exit(1);
-}
-
 function ortType(dtype, what) {
   let t = dtype;
   if (typeof dtype === 'number' || /^[0-9]+$/.test(String(dtype))) {
@@ -61,16 +59,6 @@ function ortType(dtype, what) {
   }
   if (!(t in ARRAYS)) fail(`${what}: unsupported dtype '${dtype}'`);
   return t;
-}
-
-function loadOrt() {
-  const base = process.env.LLMC_ORT_DIR || __dirname;
-  const dir = path.join(base, 'node_modules', 'onnxruntime-node');
-  try {
-    return require(dir);
-  } catch (e) {
-    fail(`cannot load onnxruntime-node from ${dir} (run scripts/setup_ort.sh): ${e.message}`);
-  }
 }
 
 function readInputs(ort, inDir) {
@@ -107,31 +95,14 @@ function readInputs(ort, inDir) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const flags = { '--time': 0, '--threads': 1, '--opt': 'disabled' };
-  while (argv.length > 3 && argv[argv.length - 2] in flags) {
-    const value = argv.pop();
-    const flag = argv.pop();
-    flags[flag] = flag === '--opt' ? value : Number(value);
-  }
+  const flags = common.parseTrailingFlags(argv, 3, { '--time': 0, '--threads': 1, '--opt': 'disabled' });
   if (argv.length !== 3) {
     fail('usage: node ort_run.js MODEL.onnx IN_DIR OUT_DIR [--time ITERS] [--threads N] [--opt all]');
   }
   const [model, inDir, outDir] = argv;
-  const ort = loadOrt();
+  const ort = common.loadOrt(fail);
   const feeds = readInputs(ort, inDir);
-  let session;
-  try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: flags['--opt'],
-      intraOpNumThreads: flags['--threads'],
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-    });
-  } catch (e) {
-    fail(`cannot load ${model}: ${e.message}`);
-  }
+  const session = await common.createSession(ort, model, flags, fail);
   let results;
   try {
     results = await session.run(feeds);
