@@ -138,21 +138,27 @@ std::vector<std::string> Engine::outputNames() const {
 }
 
 Status Engine::setInput(const std::string &name, const Tensor &tensor) {
+  return setInputData(name, tensor.dtype, tensor.shape, tensor.data.data(),
+                      tensor.data.size());
+}
+
+Status Engine::setInputData(const std::string &name, plan::DType dtype,
+                            const std::vector<int64_t> &shape,
+                            const void *data, size_t bytes) {
   const Impl::Program &p = impl_->selected();
   for (const Impl::Binding &b : p.inputs) {
     if (b.name != name)
       continue;
-    if (tensor.dtype != b.dtype || tensor.shape != b.shape)
+    if (dtype != b.dtype || shape != b.shape)
       return Status::error("input '" + name + "': expected " +
                            typeString(b.dtype, b.shape) + ", got " +
-                           typeString(tensor.dtype, tensor.shape));
-    if (tensor.data.size() != b.bytes)
+                           typeString(dtype, shape));
+    if (bytes != b.bytes)
       return Status::error("input '" + name + "': tensor holds " +
-                           std::to_string(tensor.data.size()) +
-                           " bytes, expected " + std::to_string(b.bytes));
+                           std::to_string(bytes) + " bytes, expected " +
+                           std::to_string(b.bytes));
     Impl::BufferSlot &slot = impl_->slots[b.slot];
-    LLMC_RETURN_IF_ERROR(
-        impl_->device->copyToDevice(slot.ptr, tensor.data.data(), b.bytes));
+    LLMC_RETURN_IF_ERROR(impl_->device->copyToDevice(slot.ptr, data, b.bytes));
     slot.inputSet = true;
     return Status::success();
   }

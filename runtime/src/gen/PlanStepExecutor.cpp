@@ -212,30 +212,31 @@ Status PlanStepExecutor::fill(const ScheduledBatch &batch, const Bucket &bk) {
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     const ScheduledEntry &e = batch.entries[i];
     const std::vector<BlockId> &table = batch.blockTables[i];
-    std::string what = "entry " + std::to_string(i) + ": ";
+    // Built only on the error paths: this runs for every entry of every step.
+    auto what = [i] { return "entry " + std::to_string(i) + ": "; };
     if (table.size() > MB)
-      return Status::error(what + "block table of " +
+      return Status::error(what() + "block table of " +
                            std::to_string(table.size()) +
                            " blocks exceeds the plan's " + std::to_string(MB));
     for (size_t j = 0; j < table.size(); ++j) {
       if (table[j] < 0 || table[j] >= numKvBlocks_)
-        return Status::error(what + "block " + std::to_string(table[j]) +
+        return Status::error(what() + "block " + std::to_string(table[j]) +
                              " is outside the cache (" +
                              std::to_string(numKvBlocks_) + " blocks)");
       tables_[i * MB + j] = table[j];
     }
     if (e.tokens.empty() || e.firstPosition < 0)
-      return Status::error(what + "no tokens or a negative position");
+      return Status::error(what() + "no tokens or a negative position");
     for (size_t t = 0; t < e.tokens.size(); ++t, ++n) {
       int64_t pos = e.firstPosition + static_cast<int64_t>(t);
       size_t block = static_cast<size_t>(pos / pageSize_);
       if (block >= table.size() || pos >= maxModelLen())
-        return Status::error(what + "position " + std::to_string(pos) +
+        return Status::error(what() + "position " + std::to_string(pos) +
                              " is beyond its block table (" +
                              std::to_string(table.size()) +
                              " blocks) or the model length");
       if (e.tokens[t] < 0 || e.tokens[t] >= vocab_)
-        return Status::error(what + "token id " + std::to_string(e.tokens[t]) +
+        return Status::error(what() + "token id " + std::to_string(e.tokens[t]) +
                              " is outside the vocabulary");
       tokenIds_[n] = e.tokens[t];
       positions_[n] = pos;
@@ -257,13 +258,10 @@ Status PlanStepExecutor::fill(const ScheduledBatch &batch, const Bucket &bk) {
       {kBlockTables, tables_, {int64_t(B), int64_t(MB)}},
       {kSampleIndex, sampleIndex_, {int64_t(M)}},
   };
-  staging_.dtype = plan::INT64;
-  for (const Input &in : inputs) {
-    staging_.shape = in.shape;
-    staging_.data.resize(in.data.size() * sizeof(int64_t));
-    std::memcpy(staging_.data.data(), in.data.data(), staging_.data.size());
-    LLMC_RETURN_IF_ERROR(engine_.setInput(in.name, staging_));
-  }
+  for (const Input &in : inputs)
+    LLMC_RETURN_IF_ERROR(engine_.setInputData(in.name, plan::INT64, in.shape,
+                                              in.data.data(),
+                                              in.data.size() * sizeof(int64_t)));
   return Status::success();
 }
 

@@ -52,6 +52,10 @@ public:
   // Checks dtype and shape against the plan and copies the data in. Inputs stay
   // set across run() calls.
   Status setInput(const std::string &name, const Tensor &tensor);
+  // The same from raw host memory (no Tensor to fill first).
+  Status setInputData(const std::string &name, plan::DType dtype,
+                      const std::vector<int64_t> &shape, const void *data,
+                      size_t bytes);
   // Executes every step of the selected program in order; fails if an input
   // was never set. Allocates STATE buffers not sized by setStateExtent yet.
   Status run();

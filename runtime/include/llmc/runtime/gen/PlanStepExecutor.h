@@ -67,10 +67,9 @@ private:
   int32_t metaMaxBatch_ = 0;
   int64_t metaMaxModelLen_ = 0;
   std::vector<Bucket> buckets_;
-  // Staging for the six step inputs, reused across steps.
+  // The six step inputs, reused across steps (copied to the device as is).
   std::vector<int64_t> tokenIds_, positions_, slots_, tokenSeq_, tables_,
       sampleIndex_;
-  Tensor staging_;
   Tensor logitsCopy_; // only when the device is not host-addressable
 };
 
