@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "llmc/Dialect/LLM/IR/LLMOps.h"
 #include "llmc/Transforms/Passes.h"
+#include "llmc/runtime/gen/StepContract.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -20,6 +21,7 @@ namespace llmc {
 
 using namespace mlir;
 using namespace llmc;
+namespace gen = llmc::runtime::gen;
 
 namespace {
 
@@ -202,7 +204,7 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
       posArg = main.getNumArguments();
       (void)main.insertArgument(*posArg, stepType,
                                 b.getDictionaryAttr(b.getNamedAttr(
-                                    "llm.name", b.getStringAttr("positions"))),
+                                    "llm.name", b.getStringAttr(gen::kStepPositions))),
                                 loc);
     }
     auto posType = cast<RankedTensorType>(main.getArgument(*posArg).getType());
@@ -240,17 +242,17 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
                                 loc);
       return main.getArgument(index);
     };
-    Value slots = addArg("slot_mapping", RankedTensorType::get({tokens}, i64));
-    Value tokenSeq = addArg("token_seq", RankedTensorType::get({tokens}, i64));
-    Value tables = addArg("block_tables",
+    Value slots = addArg(gen::kStepSlotMapping, RankedTensorType::get({tokens}, i64));
+    Value tokenSeq = addArg(gen::kStepTokenSeq, RankedTensorType::get({tokens}, i64));
+    Value tables = addArg(gen::kStepBlockTables,
                           RankedTensorType::get({maxBatch, maxBlocksPerSeq}, i64));
     Value samples =
-        addArg("sample_index", RankedTensorType::get({numSamples}, i64));
-    Value cache = addArg("kv_cache", cacheType);
+        addArg(gen::kStepSampleIndex, RankedTensorType::get({numSamples}, i64));
+    Value cache = addArg(gen::kStepKvCache, cacheType);
     main.setArgAttr(cast<BlockArgument>(cache).getArgNumber(), "llm.state",
-                    b.getStringAttr("kv_blocks"));
-    main.setArgAttr(*idsArg, "llm.name", b.getStringAttr("token_ids"));
-    main.setArgAttr(*posArg, "llm.name", b.getStringAttr("positions"));
+                    b.getStringAttr(gen::kStepKvBlocksSymbol));
+    main.setArgAttr(*idsArg, "llm.name", b.getStringAttr(gen::kStepTokenIds));
+    main.setArgAttr(*posArg, "llm.name", b.getStringAttr(gen::kStepPositions));
     Value positions = main.getArgument(*posArg);
 
     OpBuilder builder(ctx);
@@ -379,7 +381,7 @@ struct PagedKVCachePass : llmc::impl::LLMPagedKVCacheBase<PagedKVCachePass> {
     main.setType(FunctionType::get(main.getContext(),
                                    main.getArgumentTypes(),
                                    ret.getOperandTypes()));
-    main.setResultAttr(0, "llm.name", builder.getStringAttr("logits"));
+    main.setResultAttr(0, "llm.name", builder.getStringAttr(gen::kStepLogits));
     return success();
   }
 

@@ -10,6 +10,7 @@
 #include "llmc/Import/ONNXImporter.h"
 #include "llmc/Plan/PlanBuilder.h"
 #include "llmc/Transforms/Passes.h"
+#include "llmc/runtime/gen/GenerationMetadata.h"
 #include "llmc/runtime/text/SentencePieceImport.h"
 #include "llmc/runtime/text/Tokenizer.h"
 
@@ -219,9 +220,11 @@ static int compile(const CompileCLIOptions &opts) {
   if (!tokenizerSection.empty()) {
     // A generation plan stops at the tokenizer's eos unless --eos-token-id
     // said otherwise.
-    if (metadata.count("generation.step") &&
-        !metadata.count("generation.eos_token_ids") && tokenizerEos >= 0)
-      metadata["generation.eos_token_ids"] = std::to_string(tokenizerEos);
+    if (metadata.count(llmc::runtime::gen::kMetaGenerationStep) &&
+        !metadata.count(llmc::runtime::gen::kMetaEosTokenIds) &&
+        tokenizerEos >= 0)
+      metadata[llmc::runtime::gen::kMetaEosTokenIds] =
+          std::to_string(tokenizerEos);
     planOptions.extraSections.emplace_back(
         llmc::runtime::text::kTokenizerSectionName,
         std::move(tokenizerSection));

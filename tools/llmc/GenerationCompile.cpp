@@ -12,6 +12,8 @@
 #include "GenerationCompile.h"
 
 #include "llmc/Transforms/Passes.h"
+#include "llmc/runtime/gen/GenerationMetadata.h"
+#include "llmc/runtime/gen/StepContract.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -207,7 +209,8 @@ OwningOpRef<ModuleOp> llmc::tool::buildGenerationModule(
     paged.kvBlocks = kvBlocks;
     paged.kvDtype = options.kvDtype;
     paged.maxSeqLen = options.maxSeqLen;
-    std::string program = "step_n" + std::to_string(tokens);
+    std::string program =
+        runtime::gen::kStepProgramPrefix + std::to_string(tokens);
     int64_t past = std::max<int64_t>(1, options.maxSeqLen - tokens);
     OwningOpRef<ModuleOp> module =
         importBucket(ctx, path, inputs, tokens, past, configure,
@@ -225,14 +228,14 @@ OwningOpRef<ModuleOp> llmc::tool::buildGenerationModule(
       op.moveBefore(combined->getBody(), combined->getBody()->end());
   }
 
-  metadata["generation.step"] = "paged-v1";
-  metadata["generation.page_size"] = std::to_string(options.pageSize);
-  metadata["generation.kv_blocks_max"] = std::to_string(kvBlocks);
-  metadata["generation.max_batch"] = std::to_string(options.maxBatch);
-  metadata["generation.max_num_tokens"] = std::to_string(buckets.back());
-  metadata["generation.max_model_len"] = std::to_string(options.maxSeqLen);
-  metadata["generation.kv_dtype"] = options.kvDtype;
+  metadata[runtime::gen::kMetaGenerationStep] = runtime::gen::kStepPagedV1;
+  metadata[runtime::gen::kMetaPageSize] = std::to_string(options.pageSize);
+  metadata[runtime::gen::kMetaKvBlocksMax] = std::to_string(kvBlocks);
+  metadata[runtime::gen::kMetaMaxBatch] = std::to_string(options.maxBatch);
+  metadata[runtime::gen::kMetaMaxNumTokens] = std::to_string(buckets.back());
+  metadata[runtime::gen::kMetaMaxModelLen] = std::to_string(options.maxSeqLen);
+  metadata[runtime::gen::kMetaKvDtype] = options.kvDtype;
   if (!options.eosTokenIds.empty())
-    metadata["generation.eos_token_ids"] = joinIds(options.eosTokenIds);
+    metadata[runtime::gen::kMetaEosTokenIds] = joinIds(options.eosTokenIds);
   return combined;
 }

@@ -1,6 +1,7 @@
 // PlanStepExecutor: binds a ScheduledBatch to the paged-v1 step inputs of a
 // generation plan (docs/kv-cache.md) and runs the smallest fitting bucket.
 #include "llmc/runtime/gen/PlanStepExecutor.h"
+#include "llmc/runtime/gen/StepContract.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,19 +10,10 @@
 namespace llmc::runtime::gen {
 namespace {
 
-constexpr const char *kProgramPrefix = "step_n";
-constexpr const char *kTokenIds = "token_ids";
-constexpr const char *kPositions = "positions";
-constexpr const char *kSlotMapping = "slot_mapping";
-constexpr const char *kTokenSeq = "token_seq";
-constexpr const char *kBlockTables = "block_tables";
-constexpr const char *kSampleIndex = "sample_index";
-constexpr const char *kLogits = "logits";
-
 // N of a program named step_n<N>; 0 for any other name.
 int32_t bucketTokens(const std::string &name) {
-  size_t len = std::strlen(kProgramPrefix);
-  if (name.compare(0, len, kProgramPrefix) != 0 || name.size() == len ||
+  size_t len = std::strlen(kStepProgramPrefix);
+  if (name.compare(0, len, kStepProgramPrefix) != 0 || name.size() == len ||
       name.size() > len + 9 ||
       name.find_first_not_of("0123456789", len) != std::string::npos ||
       name[len] == '0')
@@ -70,7 +62,7 @@ Status PlanStepExecutor::create(Engine &engine, const GenerationMetadata &meta,
       LLMC_RETURN_IF_ERROR(ex->addBucket(p, n));
   if (ex->buckets_.empty())
     return Status::error(std::string("generation plan has no ") +
-                         kProgramPrefix + "<N> program");
+                         kStepProgramPrefix + "<N> program");
   std::sort(ex->buckets_.begin(), ex->buckets_.end(),
             [](const Bucket &a, const Bucket &b) {
               return a.numTokens < b.numTokens;
@@ -109,8 +101,8 @@ Status PlanStepExecutor::addBucket(const plan::Program &p, int32_t n) {
   auto fail = [&](const std::string &what) {
     return Status::error("program '" + p.name() + "': " + what);
   };
-  static const char *const kInputs[] = {kTokenIds,  kPositions,   kSlotMapping,
-                                        kTokenSeq,  kBlockTables, kSampleIndex};
+  static const char *const kInputs[] = {kStepTokenIds,  kStepPositions,   kStepSlotMapping,
+                                        kStepTokenSeq,  kStepBlockTables, kStepSampleIndex};
   for (const plan::TensorDesc &d : p.inputs()) {
     if (std::find_if(std::begin(kInputs), std::end(kInputs), [&](const char *k) {
           return d.name() == k;
@@ -128,9 +120,9 @@ Status PlanStepExecutor::addBucket(const plan::Program &p, int32_t n) {
       return fail(std::string("missing input '") + name + "'");
     shapes.push_back(shapeOf(*d));
   }
-  const plan::TensorDesc *logits = findDesc(p.outputs(), kLogits);
+  const plan::TensorDesc *logits = findDesc(p.outputs(), kStepLogits);
   if (!logits)
-    return fail(std::string("missing output '") + kLogits + "'");
+    return fail(std::string("missing output '") + kStepLogits + "'");
   std::vector<int64_t> ls = shapeOf(*logits);
 
   const std::vector<int64_t> &bt = shapes[4], &si = shapes[5];
@@ -143,24 +135,24 @@ Status PlanStepExecutor::addBucket(const plan::Program &p, int32_t n) {
                 ", got " + typeString(dtype, got));
   };
   if (shapes[0] != std::vector<int64_t>{1, N})
-    return expect(kTokenIds, plan::INT64, {1, N}, shapes[0]);
+    return expect(kStepTokenIds, plan::INT64, {1, N}, shapes[0]);
   if (shapes[1] != std::vector<int64_t>{1, N})
-    return expect(kPositions, plan::INT64, {1, N}, shapes[1]);
+    return expect(kStepPositions, plan::INT64, {1, N}, shapes[1]);
   if (shapes[2] != std::vector<int64_t>{N})
-    return expect(kSlotMapping, plan::INT64, {N}, shapes[2]);
+    return expect(kStepSlotMapping, plan::INT64, {N}, shapes[2]);
   if (shapes[3] != std::vector<int64_t>{N})
-    return expect(kTokenSeq, plan::INT64, {N}, shapes[3]);
+    return expect(kStepTokenSeq, plan::INT64, {N}, shapes[3]);
   if (B < 1 || MB < 1 || B > N || MB > INT32_MAX)
-    return fail(std::string("'") + kBlockTables +
+    return fail(std::string("'") + kStepBlockTables +
                 "' must be int64[B, max_blocks_per_seq] with 1 <= B <= " +
                 std::to_string(N) + ", got " + typeString(plan::INT64, bt));
   if (M < 1 || M > N)
-    return fail(std::string("'") + kSampleIndex + "' must be int64[M] with 1 "
+    return fail(std::string("'") + kStepSampleIndex + "' must be int64[M] with 1 "
                 "<= M <= " + std::to_string(N) + ", got " +
                 typeString(plan::INT64, si));
   if (logits->dtype() != plan::FLOAT || ls.size() != 3 || ls[0] != 1 ||
       ls[1] != M || ls[2] < 1 || ls[2] > INT32_MAX)
-    return fail(std::string("output '") + kLogits + "' must be float32[1," +
+    return fail(std::string("output '") + kStepLogits + "' must be float32[1," +
                 std::to_string(M) + ",vocab], got " +
                 typeString(logits->dtype(), ls));
   if (!buckets_.empty() && (ls[2] != vocab_ || MB != maxBlocksPerSeq_))
@@ -251,12 +243,12 @@ Status PlanStepExecutor::fill(const ScheduledBatch &batch, const Bucket &bk) {
     const std::vector<int64_t> &data;
     std::vector<int64_t> shape;
   } inputs[] = {
-      {kTokenIds, tokenIds_, {1, int64_t(N)}},
-      {kPositions, positions_, {1, int64_t(N)}},
-      {kSlotMapping, slots_, {int64_t(N)}},
-      {kTokenSeq, tokenSeq_, {int64_t(N)}},
-      {kBlockTables, tables_, {int64_t(B), int64_t(MB)}},
-      {kSampleIndex, sampleIndex_, {int64_t(M)}},
+      {kStepTokenIds, tokenIds_, {1, int64_t(N)}},
+      {kStepPositions, positions_, {1, int64_t(N)}},
+      {kStepSlotMapping, slots_, {int64_t(N)}},
+      {kStepTokenSeq, tokenSeq_, {int64_t(N)}},
+      {kStepBlockTables, tables_, {int64_t(B), int64_t(MB)}},
+      {kStepSampleIndex, sampleIndex_, {int64_t(M)}},
   };
   for (const Input &in : inputs)
     LLMC_RETURN_IF_ERROR(engine_.setInputData(in.name, plan::INT64, in.shape,
@@ -304,9 +296,9 @@ Status PlanStepExecutor::execute(const ScheduledBatch &batch,
 
   const void *data = nullptr;
   size_t bytes = 0;
-  Status st = engine_.outputData(kLogits, data, bytes);
+  Status st = engine_.outputData(kStepLogits, data, bytes);
   if (!st.ok()) { // not host-addressable: copy
-    LLMC_RETURN_IF_ERROR(engine_.getOutput(kLogits, logitsCopy_));
+    LLMC_RETURN_IF_ERROR(engine_.getOutput(kStepLogits, logitsCopy_));
     data = logitsCopy_.data.data();
   }
   const float *rows = static_cast<const float *>(data);
