@@ -4,17 +4,16 @@
 #include "TestUtil.h"
 #include "gen/ToyPlan.h"
 
-#include "llmc/runtime/Checksum.h"
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/gen/PlanStepExecutor.h"
 
-#include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <map>
 
 using namespace llmc::runtime;
+using llmc::runtime::test::forEachMutatedHeader;
 using namespace llmc::runtime::gen::test;
 namespace plan = llmc::plan;
 
@@ -272,46 +271,27 @@ TEST(Programs, ReaderRejectsBadProgramsAndState) {
 TEST(Programs, MutatedGenerationHeadersNeverCrash) {
   ToyPlanOptions o;
   o.buckets = {1, 2};
-  PlanWriterInput in = makeToyPlan(o);
-  std::string bytes;
-  ASSERT_TRUE(serializePlan(in, bytes).ok());
-  uint32_t headerLen = static_cast<uint32_t>(in.header.ByteSizeLong());
-  uint64_t state = 0x2545F4914F6CDD1Dull;
-  auto next = [&] {
-    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-    return state;
-  };
-  google::protobuf::LogHandler *previous = google::protobuf::SetLogHandler(
-      [](google::protobuf::LogLevel, const char *, int, const std::string &) {});
   int created = 0;
-  for (int iter = 0; iter < 400; ++iter) {
-    std::string copy = bytes;
-    for (int flips = 1 + next() % 3; flips > 0; --flips)
-      copy[24 + next() % headerLen] ^= static_cast<char>(1u << (next() % 8));
-    uint64_t crc = crc32c(copy.data() + 24, headerLen);
-    for (int i = 0; i < 8; ++i)
-      copy[16 + i] = static_cast<char>(crc >> (8 * i));
-    std::unique_ptr<PlanFile> pf;
-    if (!PlanFile::openBytes(copy, "fuzz.plan", pf).ok())
-      continue;
-    std::unique_ptr<Engine> e;
-    Status st = Engine::create(std::move(pf), e);
-    if (!st.ok()) {
-      EXPECT_EQ(st.message.find('\n'), std::string::npos) << st.message;
-      continue;
-    }
-    ++created;
-    // The step executor's checks on a damaged plan: a Status, never a crash.
-    // (Running it is not: kernels trust the plan's sizes, which the flips
-    // may have changed.)
-    std::map<std::string, std::string> md(e->header().metadata().begin(),
-                                          e->header().metadata().end());
-    llmc::runtime::gen::GenerationMetadata meta;
-    std::unique_ptr<llmc::runtime::gen::PlanStepExecutor> ex;
-    if (llmc::runtime::gen::parseGenerationMetadata(md, meta).ok())
-      (void)llmc::runtime::gen::PlanStepExecutor::create(*e, meta, 0, ex);
-  }
-  google::protobuf::SetLogHandler(previous);
+  forEachMutatedHeader(
+      makeToyPlan(o), 0x2545F4914F6CDD1Dull, 400,
+      [&](std::unique_ptr<PlanFile> pf) {
+        std::unique_ptr<Engine> e;
+        Status st = Engine::create(std::move(pf), e);
+        if (!st.ok()) {
+          EXPECT_EQ(st.message.find('\n'), std::string::npos) << st.message;
+          return;
+        }
+        ++created;
+        // The step executor's checks on a damaged plan: a Status, never a
+        // crash. (Running it is not: kernels trust the plan's sizes, which
+        // the flips may have changed.)
+        std::map<std::string, std::string> md(e->header().metadata().begin(),
+                                              e->header().metadata().end());
+        llmc::runtime::gen::GenerationMetadata meta;
+        std::unique_ptr<llmc::runtime::gen::PlanStepExecutor> ex;
+        if (llmc::runtime::gen::parseGenerationMetadata(md, meta).ok())
+          (void)llmc::runtime::gen::PlanStepExecutor::create(*e, meta, 0, ex);
+      });
   EXPECT_GT(created, 0);
 }
 

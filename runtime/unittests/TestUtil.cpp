@@ -1,5 +1,8 @@
 // Test helpers: temp directories, file I/O, the reference plan.
 #include "TestUtil.h"
+#include "llmc/runtime/Checksum.h"
+
+#include <google/protobuf/stubs/logging.h>
 
 #include "llmc/runtime/Device.h"
 
@@ -141,6 +144,38 @@ LlmrunResult llmrun(const TempDir &dir, const std::string &args) {
   r.out = slurp(dir.file("stdout"));
   r.err = slurp(dir.file("stderr"));
   return r;
+}
+
+int forEachMutatedHeader(
+    PlanWriterInput plan, uint64_t seed, int iterations,
+    const std::function<void(std::unique_ptr<PlanFile>)> &opened) {
+  std::string bytes;
+  if (!serializePlan(plan, bytes).ok())
+    return 0;
+  uint32_t headerLen = static_cast<uint32_t>(plan.header.ByteSizeLong());
+  uint64_t state = seed;
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  google::protobuf::LogHandler *previous = google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char *, int, const std::string &) {});
+  int count = 0;
+  for (int iter = 0; iter < iterations; ++iter) {
+    std::string copy = bytes;
+    for (int flips = 1 + next() % 3; flips > 0; --flips)
+      copy[24 + next() % headerLen] ^= static_cast<char>(1u << (next() % 8));
+    uint64_t crc = crc32c(copy.data() + 24, headerLen);
+    for (int i = 0; i < 8; ++i)
+      copy[16 + i] = static_cast<char>(crc >> (8 * i));
+    std::unique_ptr<PlanFile> pf;
+    if (!PlanFile::openBytes(copy, "fuzz.plan", pf).ok())
+      continue;
+    ++count;
+    opened(std::move(pf));
+  }
+  google::protobuf::SetLogHandler(previous);
+  return count;
 }
 
 } // namespace llmc::runtime::test

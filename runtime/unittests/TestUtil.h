@@ -5,6 +5,9 @@
 
 #include "llmc/runtime/PlanFormat.h"
 
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,16 @@ struct LlmrunResult {
 /// Runs the built llmrun with `args` (a shell fragment); its stdout and
 /// stderr go through files in `dir`.
 LlmrunResult llmrun(const TempDir &dir, const std::string &args);
+
+// Fuzzing the plan reader and engine: `iterations` copies of `plan`'s
+// serialized bytes, each with 1-3 random header bit flips (xorshift from
+// `seed`) and the header checksum recomputed so that the flips reach the
+// parser; `opened` gets every copy that PlanFile accepts. libprotobuf's log
+// is silenced meanwhile (invalid UTF-8 in flipped strings). Returns how many
+// copies opened.
+int forEachMutatedHeader(PlanWriterInput plan, uint64_t seed,
+                         int iterations,
+                         const std::function<void(std::unique_ptr<PlanFile>)> &opened);
 
 } // namespace llmc::runtime::test
 
