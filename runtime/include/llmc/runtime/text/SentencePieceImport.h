@@ -1,5 +1,5 @@
-// Reading SentencePiece model files (the "tokenizer.model" of Llama-style
-// models) into the plan's tokenizer message. Part of llmc_plan, so the
+// Reading SentencePiece model files ("tokenizer.model", as many models ship
+// one) into the plan's tokenizer message. Part of llmc_plan, so the
 // compiler can use it (`llmc compile --tokenizer`).
 #ifndef LLMC_RUNTIME_TEXT_SENTENCEPIECEIMPORT_H
 #define LLMC_RUNTIME_TEXT_SENTENCEPIECEIMPORT_H
