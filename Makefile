@@ -9,6 +9,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_DIR=/usr/lib/ll
 setup:
 	@bash scripts/setup.sh
 	@bash scripts/setup_ort.sh
+	@bash scripts/setup_text_peer.sh
 
 $(BUILD)/build.ninja:
 	@bash scripts/setup.sh
@@ -22,10 +23,12 @@ build: configure
 
 test: build
 	@bash scripts/setup_ort.sh
+	@bash scripts/setup_text_peer.sh
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
 conformance: build
 	@bash scripts/setup_ort.sh
+	@bash scripts/setup_text_peer.sh
 	/usr/bin/python3 test/conformance/run_node_tests.py --build $(BUILD)
 
 run: build
