@@ -39,6 +39,11 @@ public:
   // plus anything else the caller passes (e.g. "tools"). A template error at
   // render time (raise_exception(...), a type error) is a one-line error.
   Status render(const nlohmann::json &context, std::string &out) const;
+  // The same with the context's key order kept: nlohmann::json sorts object
+  // keys, while Python dicts (and so `tojson` and `.items()` in templates)
+  // keep insertion order. Parse requests with ordered_json for identical
+  // output when a template prints tool schemas.
+  Status render(const nlohmann::ordered_json &context, std::string &out) const;
 
   const std::string &source() const;
 
