@@ -69,6 +69,7 @@ struct Stmt {
   std::vector<std::string> targets;
   std::string attr;          // Set on a namespace: targets[0].attr
   std::vector<ExprPtr> defaults; // Macro: per param, null when none
+  bool usesLoop = false;         // For: the body mentions `loop`
 };
 
 } // namespace llmc::runtime::text::jinja

@@ -54,6 +54,33 @@ std::vector<size_t> sliceIndices(const Value *start, const Value *stop,
   return out;
 }
 
+// Jinja's loop object for iteration i of items.
+Value loopObject(const ValueList &items, int64_t i) {
+  const int64_t n = int64_t(items.size());
+  ValueDict loop;
+  loop.entries.reserve(12);
+  loop.set("index", Value::integer(i + 1));
+  loop.set("index0", Value::integer(i));
+  loop.set("revindex", Value::integer(n - i));
+  loop.set("revindex0", Value::integer(n - i - 1));
+  loop.set("first", Value::boolean(i == 0));
+  loop.set("last", Value::boolean(i == n - 1));
+  loop.set("length", Value::integer(n));
+  loop.set("depth", Value::integer(1));
+  loop.set("depth0", Value::integer(0));
+  loop.set("previtem", i > 0 ? items[i - 1]
+                             : Value::undefined("there is no previous item"));
+  loop.set("nextitem", i + 1 < n ? items[i + 1]
+                                 : Value::undefined("there is no next item"));
+  loop.set("cycle", Value::callable("cycle", [i](Interpreter &,
+                                                 const CallArgs &a) {
+    if (a.positional.empty())
+      throw JinjaError("no items for cycling given");
+    return a.positional[size_t(i) % a.positional.size()];
+  }));
+  return Value::dict(std::move(loop));
+}
+
 std::string objectName(const Value &v) {
   if (v.isNone())
     return "None";
@@ -193,28 +220,8 @@ Interpreter::Flow Interpreter::execFor(const Stmt &s, std::string &out) {
     frame_ = std::make_shared<Frame>();
     frame_->parent = saved;
     assign(s.targets, items[i]);
-    ValueDict loop;
-    loop.entries.reserve(12);
-    loop.set("index", Value::integer(i + 1));
-    loop.set("index0", Value::integer(i));
-    loop.set("revindex", Value::integer(n - i));
-    loop.set("revindex0", Value::integer(n - i - 1));
-    loop.set("first", Value::boolean(i == 0));
-    loop.set("last", Value::boolean(i == n - 1));
-    loop.set("length", Value::integer(n));
-    loop.set("depth", Value::integer(1));
-    loop.set("depth0", Value::integer(0));
-    loop.set("previtem", i > 0 ? items[i - 1]
-                               : Value::undefined("there is no previous item"));
-    loop.set("nextitem", i + 1 < n ? items[i + 1]
-                                   : Value::undefined("there is no next item"));
-    loop.set("cycle", Value::callable("cycle", [i](Interpreter &,
-                                                   const CallArgs &a) {
-      if (a.positional.empty())
-        throw JinjaError("no items for cycling given");
-      return a.positional[size_t(i) % a.positional.size()];
-    }));
-    frame_->vars.set("loop", Value::dict(std::move(loop)));
+    if (s.usesLoop)
+      frame_->vars.set("loop", loopObject(items, i));
     Flow f = exec(s.body, out);
     if (f == Flow::Break)
       break;

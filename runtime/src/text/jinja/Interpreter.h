@@ -16,7 +16,7 @@ namespace llmc::runtime::text::jinja {
 struct Limits {
   size_t maxOutputBytes = size_t(64) << 20; // any one output or string
   int maxCallDepth = 100;                   // nested macro calls
-  uint64_t maxSteps = 20'000'000;           // loop iterations + calls
+  uint64_t maxSteps = 5'000'000;            // loop iterations + calls
 };
 
 class Interpreter {

@@ -194,7 +194,9 @@ private:
         fail("recursive for loops are not supported");
       expectBlockEnd();
       ++loops_;
+      int refsBefore = loopRefs_;
       s->body = parseBody({"endfor", "else"}, found);
+      s->usesLoop = loopRefs_ != refsBefore;
       --loops_;
       if (found == "else") {
         expectBlockEnd();
@@ -479,6 +481,7 @@ private:
       else {
         e->kind = Expr::Kind::Name;
         e->name = t.text;
+        loopRefs_ += t.text == "loop";
       }
       next();
       return e;
@@ -696,6 +699,7 @@ private:
   size_t i_ = 0;
   int depth_ = 0;
   int loops_ = 0;
+  int loopRefs_ = 0; // `loop` names seen, so that bodies without one skip it
 };
 
 } // namespace
