@@ -36,6 +36,11 @@ HF_JINJA_KNOWN = {
     ("llama-3.1", "llama-builtin-tools"):
         "no `reject` filter on lists ('Unknown ArrayValue filter: reject')",
 }
+# Hermes-3 prints each parameter's `description|trim`; a parameter without
+# one is Undefined, which Jinja2 trims to "" and @huggingface/jinja rejects.
+for _case in ("tools-user", "tools-system-user", "tool-call-cycle", "two-tool-calls",
+              "tool-call-string-args", "tool-call-json-escapes", "llama-tools-in-system"):
+    HF_JINJA_KNOWN[("hermes-3-tool-use", _case)] = "`trim` of an undefined value fails (Jinja2: \"\")"
 
 # Small templates exercising one construct each, rendered with SNIPPET_CONTEXT
 # (Jinja2 semantics; @huggingface/jinja is skipped where marked).
@@ -202,6 +207,9 @@ def conversations():
     for name, ctx in out:
         ctx.setdefault("bos_token", "<s>")
         ctx.setdefault("eos_token", "</s>")
+        # apply_chat_template always passes these (None when not given).
+        ctx.setdefault("tools", None)
+        ctx.setdefault("documents", None)
     return out
 
 
@@ -319,8 +327,9 @@ def main():
             problems += probs
             print(f"{tname:22s} vs {rname:19s}: {same} identical, {failed} rejected by both, {len(probs)} mismatches")
     problems += run_snippets(render, refs)
-    for (t, c), why in HF_JINJA_KNOWN.items():
-        print(f"known @huggingface/jinja difference, {t}/{c}: {why}")
+    if any(r[0] == "@huggingface/jinja" for r in refs):
+        for (t, c), why in HF_JINJA_KNOWN.items():
+            print(f"known @huggingface/jinja difference, {t}/{c}: {why}")
     if problems:
         print(f"FAIL: {len(problems)} mismatches")
         for p in problems:
