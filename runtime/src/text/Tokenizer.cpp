@@ -1,7 +1,9 @@
 // SentencePiece-compatible normalization, BPE encoding and decoding over the
-// plan's tokenizer message (docs/tokenizer.md).
+// plan's tokenizer message (docs/tokenizer.md); byte-level BPE plans are
+// handed to ByteLevelBpe.
 #include "llmc/runtime/text/Tokenizer.h"
 
+#include "ByteLevelBpe.h"
 #include "Utf8.h"
 
 #include <algorithm>
@@ -25,6 +27,8 @@ const char *modelTypeName(plan::Tokenizer::ModelType t) {
     return "word";
   case plan::Tokenizer::CHAR:
     return "char";
+  case plan::Tokenizer::BYTE_LEVEL_BPE:
+    return "byte-level BPE";
   default:
     return "unspecified";
   }
@@ -54,6 +58,38 @@ bool startsWith(std::string_view s, std::string_view p) {
 
 } // namespace
 
+Tokenizer::Tokenizer() = default;
+Tokenizer::~Tokenizer() = default;
+
+// The piece tables of a byte-level plan, for idToPiece/pieceToId; the
+// encoder and decoder are ByteLevelBpe's.
+static Status createByteLevel(plan::Tokenizer &spec,
+                              std::unique_ptr<ByteLevelBpe> &impl,
+                              std::vector<std::string> &pieces,
+                              std::vector<PieceType> &types,
+                              std::unordered_map<std::string, TokenId> &ids) {
+  LLMC_RETURN_IF_ERROR(ByteLevelBpe::create(spec, impl));
+  const int n = spec.pieces_size();
+  for (int i = 0; i < n; ++i) {
+    const plan::Tokenizer::Piece &p = spec.pieces(i);
+    if (p.type() != plan::Tokenizer::NORMAL &&
+        p.type() != plan::Tokenizer::CONTROL &&
+        p.type() != plan::Tokenizer::USER_DEFINED &&
+        p.type() != plan::Tokenizer::UNUSED)
+      return Status::error("tokenizer piece " + std::to_string(i) +
+                           " has type " + std::to_string(static_cast<int>(p.type())) +
+                           ", invalid in a byte-level BPE tokenizer");
+    if (!isValidUtf8(p.piece()))
+      return Status::error("tokenizer piece " + std::to_string(i) +
+                           " is not valid UTF-8");
+    if (!p.piece().empty())
+      ids.emplace(p.piece(), i);
+    pieces.push_back(p.piece());
+    types.push_back(p.type());
+  }
+  return Status::success();
+}
+
 Status Tokenizer::create(plan::Tokenizer spec, std::unique_ptr<Tokenizer> &out) {
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   const int n = spec.pieces_size();
@@ -61,6 +97,24 @@ Status Tokenizer::create(plan::Tokenizer spec, std::unique_ptr<Tokenizer> &out) 
     return Status::error("tokenizer has no pieces");
   if (spec.model_type() == plan::Tokenizer::MODEL_TYPE_UNSPECIFIED)
     return Status::error("tokenizer has no model type");
+  if (spec.model_type() == plan::Tokenizer::BYTE_LEVEL_BPE) {
+    LLMC_RETURN_IF_ERROR(createByteLevel(spec, t->byteLevel_, t->pieces_,
+                                         t->types_, t->mergeable_));
+    t->byteOf_.assign(n, -1);
+    t->byteId_.fill(-1);
+    for (auto [id, what] : {std::pair{spec.unk_id(), "unk_id"},
+                            {spec.bos_id(), "bos_id"},
+                            {spec.eos_id(), "eos_id"},
+                            {spec.pad_id(), "pad_id"}})
+      if (id < -1 || id >= n)
+        return Status::error(std::string("tokenizer ") + what + " " +
+                             std::to_string(id) +
+                             " is outside the vocabulary (" +
+                             std::to_string(n) + " pieces)");
+    t->spec_ = std::move(spec);
+    out = std::move(t);
+    return Status::success();
+  }
   t->pieces_.reserve(n);
   t->scores_.reserve(n);
   t->types_.reserve(n);
@@ -156,7 +210,7 @@ Status Tokenizer::fromPlan(const PlanFile &plan,
 }
 
 bool Tokenizer::canEncode() const {
-  return spec_.model_type() == plan::Tokenizer::BPE;
+  return spec_.model_type() == plan::Tokenizer::BPE || byteLevel_;
 }
 
 PieceType Tokenizer::typeOf(TokenId id) const {
@@ -365,6 +419,12 @@ Status Tokenizer::encodeToPieces(std::string_view text,
     return Status::error(std::string("encoding text with a ") +
                          modelTypeName(spec_.model_type()) +
                          " tokenizer is not supported yet (only BPE)");
+  if (byteLevel_) {
+    byteLevel_->encode(text, /*addSpecialTokens=*/false, ids);
+    for (TokenId id : ids)
+      pieces.push_back(pieces_[id]);
+    return Status::success();
+  }
   std::string normalized = normalize(text);
   std::vector<std::string_view> split;
   bpeSplit(normalized, split);
@@ -379,19 +439,28 @@ Status Tokenizer::encodeToPieces(std::string_view text,
 
 Status Tokenizer::encode(std::string_view text,
                          std::vector<TokenId> &ids) const {
+  return encode(text, ids, /*addSpecialTokens=*/true);
+}
+
+Status Tokenizer::encode(std::string_view text, std::vector<TokenId> &ids,
+                         bool addSpecialTokens) const {
   ids.clear();
   if (!canEncode())
     return Status::error(std::string("encoding text with a ") +
                          modelTypeName(spec_.model_type()) +
                          " tokenizer is not supported yet (only BPE)");
-  if (spec_.add_bos())
+  if (byteLevel_) {
+    byteLevel_->encode(text, addSpecialTokens, ids);
+    return Status::success();
+  }
+  if (addSpecialTokens && spec_.add_bos())
     ids.push_back(spec_.bos_id());
   std::string normalized = normalize(text);
   std::vector<std::string_view> split;
   bpeSplit(normalized, split);
   for (std::string_view w : split)
     appendIds(w, ids);
-  if (spec_.add_eos())
+  if (addSpecialTokens && spec_.add_eos())
     ids.push_back(spec_.eos_id());
   return Status::success();
 }
@@ -399,6 +468,8 @@ Status Tokenizer::encode(std::string_view text,
 // --- decoding ---------------------------------------------------------------------
 
 std::string Tokenizer::pieceSurface(TokenId id, bool first) const {
+  if (byteLevel_) // its bytes; possibly part of a character
+    return byteLevel_->tokenBytes(id);
   PieceType type = typeOf(id);
   if (type == plan::Tokenizer::PIECE_TYPE_UNSPECIFIED ||
       type == plan::Tokenizer::CONTROL)
@@ -424,6 +495,8 @@ std::string Tokenizer::pieceSurface(TokenId id, bool first) const {
 }
 
 std::string Tokenizer::decode(const std::vector<TokenId> &ids) const {
+  if (byteLevel_)
+    return byteLevel_->decode(ids);
   std::string text, bytes;
   for (TokenId id : ids) {
     int b = byteValue(id);

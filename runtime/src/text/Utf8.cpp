@@ -56,6 +56,58 @@ void appendValidUtf8(const char *p, size_t len, std::string &out) {
   }
 }
 
+size_t decodeUtf8Maximal(const char *p, size_t len, bool &valid,
+                         bool &incomplete) {
+  const auto *u = reinterpret_cast<const unsigned char *>(p);
+  valid = true;
+  incomplete = false;
+  unsigned char b = u[0];
+  if (b < 0x80)
+    return 1;
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+  if (b >= 0xC2 && b <= 0xDF) {
+    need = 2;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    need = 3;
+    lo = b == 0xE0 ? 0xA0 : 0x80;
+    hi = b == 0xED ? 0x9F : 0xBF;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    need = 4;
+    lo = b == 0xF0 ? 0x90 : 0x80;
+    hi = b == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    valid = false;
+    return 1;
+  }
+  size_t i = 1;
+  for (; i < need; ++i) {
+    if (i >= len) {
+      valid = false;
+      incomplete = true;
+      return i;
+    }
+    unsigned char lower = i == 1 ? lo : 0x80, upper = i == 1 ? hi : 0xBF;
+    if (u[i] < lower || u[i] > upper) {
+      valid = false;
+      return i;
+    }
+  }
+  return need;
+}
+
+void appendUtf8Lossy(const char *p, size_t len, std::string &out) {
+  for (size_t i = 0; i < len;) {
+    bool valid = false, incomplete = false;
+    size_t n = decodeUtf8Maximal(p + i, len - i, valid, incomplete);
+    if (valid)
+      out.append(p + i, n);
+    else
+      out += kReplacementChar;
+    i += n;
+  }
+}
+
 bool isValidUtf8(const std::string &s) {
   for (size_t i = 0; i < s.size();) {
     bool valid = false;

@@ -27,6 +27,16 @@ size_t decodeUtf8(const char *p, size_t len, bool &valid);
 // Appends [p, p+len) to `out`, each invalid byte replaced by U+FFFD.
 void appendValidUtf8(const char *p, size_t len, std::string &out);
 
+// Hugging Face / WHATWG decoding: like decodeUtf8, but an ill-formed
+// sequence's length is its maximal valid prefix (at least 1 byte), which
+// becomes one U+FFFD. `incomplete` is set when the input ended inside a
+// sequence that more bytes could still complete.
+size_t decodeUtf8Maximal(const char *p, size_t len, bool &valid,
+                         bool &incomplete);
+// Appends [p, p+len) to `out` with each maximal ill-formed subpart replaced
+// by one U+FFFD (what Rust's from_utf8_lossy and JS's TextDecoder do).
+void appendUtf8Lossy(const char *p, size_t len, std::string &out);
+
 // True when every character of `s` is valid.
 bool isValidUtf8(const std::string &s);
 

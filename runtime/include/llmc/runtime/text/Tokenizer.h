@@ -1,8 +1,10 @@
 // Tokenizer: text <-> token ids for plans that carry a "tokenizer" section
-// (docs/tokenizer.md). Implements SentencePiece's algorithms: normalization
-// (whitespace handling, dummy prefix), BPE encoding with byte fallback, and
-// decoding; StreamDecoder decodes one id at a time for streaming output.
-// Results equal SentencePiece 0.1.97's for the supported settings.
+// (docs/tokenizer.md). Two kinds: SentencePiece's algorithms (normalization
+// with whitespace handling and dummy prefix, BPE encoding with byte
+// fallback, decoding; results equal SentencePiece 0.1.97's for the supported
+// settings) and Hugging Face byte-level BPE (BYTE_LEVEL_BPE, from
+// tokenizer.json; ByteLevelBpe.h). StreamDecoder decodes one id at a time
+// for streaming output.
 #ifndef LLMC_RUNTIME_TEXT_TOKENIZER_H
 #define LLMC_RUNTIME_TEXT_TOKENIZER_H
 
@@ -20,6 +22,7 @@
 
 namespace llmc::runtime::text {
 
+class ByteLevelBpe;
 using TokenId = int32_t;
 
 // Name of the plan section holding a serialized llmc.plan.Tokenizer.
@@ -27,6 +30,7 @@ constexpr const char *kTokenizerSectionName = "tokenizer";
 
 class Tokenizer {
 public:
+  ~Tokenizer();
   // Validates `spec` (piece types, special ids, byte pieces) and builds the
   // lookup tables. Errors are one line.
   static Status create(plan::Tokenizer spec, std::unique_ptr<Tokenizer> &out);
@@ -45,8 +49,9 @@ public:
   TokenId bosId() const { return spec_.bos_id(); }
   TokenId eosId() const { return spec_.eos_id(); }
   TokenId padId() const { return spec_.pad_id(); }
-  // True when encode() works for this model type (BPE today).
+  // True when encode() works for this model type (BPE, BYTE_LEVEL_BPE).
   bool canEncode() const;
+  bool isByteLevel() const { return byteLevel_ != nullptr; }
 
   // SentencePiece normalization: the text that encoding splits (spaces as
   // U+2581 when escape_whitespaces, dummy prefix, whitespace collapsing;
@@ -55,11 +60,19 @@ public:
   // Text to ids: normalize, split, merge, byte fallback; adds bos/eos when
   // the spec's add_bos/add_eos say so. An error only when !canEncode().
   Status encode(std::string_view text, std::vector<TokenId> &ids) const;
+  // With `addSpecialTokens` false no bos/eos (or post-processor template
+  // ids) are added: for text that already holds them, e.g. a rendered chat
+  // template. Special tokens written in the text are still recognized.
+  Status encode(std::string_view text, std::vector<TokenId> &ids,
+                bool addSpecialTokens) const;
   // Same without add_bos/add_eos, as pieces (for tests and debugging).
   Status encodeToPieces(std::string_view text,
                         std::vector<std::string> &pieces) const;
 
-  // Ids to text, like SentencePiece's DecodeIds: control ids vanish, <unk>
+  // Byte-level BPE: the bytes of all ids, ill-formed UTF-8 as one U+FFFD
+  // per maximal subpart, special tokens kept (Hugging Face's decode with its
+  // defaults), then clean_up_tokenization_spaces when the tokenizer asks.
+  // SentencePiece: like SentencePiece's DecodeIds: control ids vanish, <unk>
   // becomes unk_surface, runs of byte pieces are reassembled into UTF-8
   // (invalid bytes become U+FFFD), U+2581 becomes ' ', and the leading
   // U+2581 of the first piece that produces text is dropped. Ids outside
@@ -78,11 +91,13 @@ public:
   int byteValue(TokenId id) const;
   // The text of a non-byte id (step 2 of decode): "" for control ids and out
   // of range ids, unk_surface for <unk>, else the piece with U+2581 -> ' ';
-  // `first` drops a leading U+2581 (see decode).
+  // `first` drops a leading U+2581 (see decode). Byte-level BPE: the id's
+  // bytes, which may be part of a character.
   std::string pieceSurface(TokenId id, bool first) const;
 
 private:
-  Tokenizer() = default;
+  friend class StreamDecoder;
+  Tokenizer();
   plan::Tokenizer::PieceType typeOf(TokenId id) const;
   // Splits normalized text into BPE pieces (before the id lookup).
   void bpeSplit(std::string_view normalized,
@@ -100,6 +115,7 @@ private:
   std::vector<std::string> userDefined_;          // longest first
   size_t maxUserDefinedLength_ = 0;
   std::string space_; // U+2581 or " " (escape_whitespaces)
+  std::unique_ptr<ByteLevelBpe> byteLevel_; // BYTE_LEVEL_BPE only
 };
 
 // Decodes ids one at a time so that concatenating everything add() and
@@ -122,10 +138,14 @@ public:
 private:
   // Emits every complete character of pending_; with `all`, the rest too.
   void drain(bool all, std::string &out);
+  // Byte-level: the same with Hugging Face's U+FFFD rule, then the
+  // clean-up of spaces on text that no later id can change.
+  std::string addByteLevel(TokenId id, bool finish);
 
   const Tokenizer &tok_;
   std::string pending_; // bytes of byte pieces not yet emitted
   bool emitted_ = false; // any text produced yet (SentencePiece's "bos ws")
+  std::string uncleaned_; // byte-level clean-up: decoded, not yet cleaned
 };
 
 } // namespace llmc::runtime::text
