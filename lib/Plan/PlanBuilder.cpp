@@ -310,6 +310,15 @@ LogicalResult llmc::writePlanFile(ModuleOp outlined,
     return failure();
   if (auto source = outlined->getAttrOfType<StringAttr>("llm.source"))
     (*input.header.mutable_metadata())["source"] = source.str();
+  if (!options.stripWeights.model.empty()) {
+    StripWeightsReport report;
+    runtime::Status status =
+        stripWeights(input, options.stripWeights, report);
+    if (!status.ok())
+      return outlined.emitError("--no-weights: ") << status.message;
+    if (options.stripReport)
+      *options.stripReport = std::move(report);
+  }
   runtime::Status status = runtime::writePlan(path, input);
   if (!status.ok())
     return outlined.emitError(status.message);

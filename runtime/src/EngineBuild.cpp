@@ -147,6 +147,12 @@ Status Engine::Impl::bindBuffers() {
   if (mem.arena_bytes() > 0)
     LLMC_RETURN_IF_ERROR(device->allocate(mem.arena_bytes(), arenaAlign, arena));
 
+  if (plan->missingWeights())
+    return Status::error(
+        "the plan has no weights (compiled with --no-weights; " +
+        std::to_string(h.external_weights_size()) +
+        " weights are not in the file): supply them with --weights "
+        "MODEL.onnx or --random-weights SEED");
   PlanFile::Bytes weightBytes;
   bool haveWeights = plan->section(kWeightsSectionName, weightBytes);
   if (haveWeights)

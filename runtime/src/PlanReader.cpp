@@ -22,9 +22,14 @@ uint64_t getLE(const uint8_t *p, int n) {
 
 } // namespace
 
+// PlanWeights.cpp
+Status checkExternalWeights(const PlanHeader &h, uint64_t sectionBytes);
+
 PlanFile::~PlanFile() {
   if (mapping_)
     ::munmap(mapping_, size_);
+  if (weightsImage_)
+    ::munmap(weightsImage_, weightsImageSize_);
 }
 
 Status PlanFile::open(const std::string &path, std::unique_ptr<PlanFile> &out) {
@@ -131,10 +136,19 @@ Status PlanFile::verify() {
     if (crc32c(base_ + s.offset(), s.size()) != s.checksum())
       return fail("checksum mismatch in " + q);
   }
+  Bytes weights;
+  if (!section(kWeightsSectionName, weights))
+    weights = {};
+  if (Status st = checkExternalWeights(header_, weights.size); !st.ok())
+    return fail(st.message);
   return Status::success();
 }
 
 bool PlanFile::section(const std::string &name, Bytes &out) const {
+  if (weightsImage_ && name == kWeightsSectionName) {
+    out = {weightsImage_, weightsImageSize_};
+    return true;
+  }
   for (const plan::Section &s : header_.sections())
     if (s.name() == name) {
       out = {base_ + s.offset(), static_cast<size_t>(s.size())};
@@ -145,6 +159,8 @@ bool PlanFile::section(const std::string &name, Bytes &out) const {
 
 PlanFile::Bytes PlanFile::section(int index) const {
   const plan::Section &s = header_.sections(index);
+  if (weightsImage_ && s.name() == kWeightsSectionName)
+    return {weightsImage_, weightsImageSize_};
   return {base_ + s.offset(), static_cast<size_t>(s.size())};
 }
 

@@ -58,7 +58,12 @@ uint64_t sectionAlignment(const std::string &name) {
 
 Status serializePlan(PlanWriterInput &input, std::string &bytes) {
   PlanHeader &h = input.header;
-  h.set_format_version(kPlanFormatVersion);
+  // Only weight-stripped plans need version 2; others stay readable by
+  // version-1 runtimes.
+  const uint32_t version = h.external_weights_size() > 0
+                               ? kPlanFormatVersion
+                               : kPlanFormatVersionFullWeights;
+  h.set_format_version(version);
   h.clear_sections();
 
   std::set<std::string> names;
@@ -107,7 +112,7 @@ Status serializePlan(PlanWriterInput &input, std::string &bytes) {
 
   bytes.assign(end, '\0');
   std::memcpy(&bytes[0], kPlanMagic, sizeof kPlanMagic);
-  putLE(bytes, 8, kPlanFormatVersion, 4);
+  putLE(bytes, 8, version, 4);
   putLE(bytes, 12, header.size(), 4);
   putLE(bytes, 16, crc32c(header.data(), header.size()), 8);
   std::memcpy(&bytes[kPlanPreambleSize], header.data(), header.size());

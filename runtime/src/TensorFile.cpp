@@ -2,7 +2,7 @@
 // compiled into package llmc.onnxio (same wire format, no clash with libonnx).
 #include "llmc/runtime/TensorFile.h"
 
-#include "onnxio.pb.h"
+#include "TensorProtoData.h"
 
 #include <cerrno>
 #include <cstring>
@@ -17,16 +17,25 @@ namespace {
 
 using Proto = ::llmc::onnxio::TensorProto;
 
+const char *onnxTypeName(int t) {
+  switch (t) {
+  case Proto::STRING: return "string";
+  case Proto::COMPLEX64: return "complex64";
+  case Proto::COMPLEX128: return "complex128";
+  default: return nullptr;
+  }
+}
+
+} // namespace
+
 template <typename Dst, typename Field>
-void storeAs(const Field &values, std::vector<uint8_t> &data) {
+static void storeAs(const Field &values, std::vector<uint8_t> &data) {
   data.resize(values.size() * sizeof(Dst));
   auto *out = reinterpret_cast<Dst *>(data.data());
   for (int i = 0; i < values.size(); ++i)
     out[i] = static_cast<Dst>(values.Get(i));
 }
 
-// Fills `data` from the typed field that ONNX uses for `dtype`; `count`
-// receives the number of elements found.
 Status decodeTyped(const Proto &p, DType dtype, std::vector<uint8_t> &data,
                    size_t &count) {
   switch (dtype) {
@@ -79,17 +88,6 @@ Status decodeTyped(const Proto &p, DType dtype, std::vector<uint8_t> &data,
   count = p.int32_data_size();
   return Status::success();
 }
-
-const char *onnxTypeName(int t) {
-  switch (t) {
-  case Proto::STRING: return "string";
-  case Proto::COMPLEX64: return "complex64";
-  case Proto::COMPLEX128: return "complex128";
-  default: return nullptr;
-  }
-}
-
-} // namespace
 
 Status parseTensorProto(const std::string &bytes, Tensor &out,
                         std::string &name) {

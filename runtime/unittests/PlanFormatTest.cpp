@@ -68,7 +68,8 @@ TEST(PlanFormat, RoundTrip) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(pf->header(),
                                                                  in.header));
   EXPECT_EQ(pf->header().producer(), "llmc-runtime-tests");
-  EXPECT_EQ(pf->header().format_version(), kPlanFormatVersion);
+  // A plan with all its weights stays readable by version-1 runtimes.
+  EXPECT_EQ(pf->header().format_version(), kPlanFormatVersionFullWeights);
   EXPECT_EQ(pf->header().metadata().at("opset"), "17");
   EXPECT_EQ(pf->header().steps_size(), 2);
   ASSERT_EQ(pf->header().sections_size(), 2);
@@ -209,10 +210,10 @@ TEST(PlanCorruption, NewerVersion) {
   TempDir dir;
   PlanWriterInput in;
   std::string bytes = referenceBytes(in);
-  bytes[8] = 2;
+  bytes[8] = 3;
   std::string path;
   expectError(openCorrupt(dir, bytes, path), path,
-              "plan format version 2 is newer than this runtime supports (1)");
+              "plan format version 3 is newer than this runtime supports (2)");
 }
 
 TEST(PlanCorruption, FlippedBitInHeader) {

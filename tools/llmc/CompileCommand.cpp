@@ -36,6 +36,8 @@ struct CompileCLIOptions {
   llmc::tool::GenerationOptions generation;
   std::string tokenizer; // SentencePiece .model to store in the plan
   bool addBos = false;
+  bool noWeights = false;             // weight-stripped plan
+  uint64_t keepWeightsBelow = 64 * 1024;
 };
 } // namespace
 
@@ -67,6 +69,20 @@ static void addGraphPasses(PassManager &pm) {
   // Drops what the raised ops replaced (and merges their shared pieces).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+/// One line on stderr: what --no-weights left out, and what it could not.
+static void printStripReport(const llmc::StripWeightsReport &r,
+                             const std::string &plan) {
+  std::cerr << "llmc: " << plan << ": --no-weights left out " << r.stripped
+            << " weights (" << r.strippedBytes << " bytes), kept " << r.kept
+            << " (" << r.keptBytes << " bytes)";
+  if (!r.notVerbatim.empty()) {
+    std::cerr << "; not verbatim initializers:";
+    for (const std::string &w : r.notVerbatim)
+      std::cerr << " " << w << (&w == &r.notVerbatim.back() ? "" : ",");
+  }
+  std::cerr << "\n";
 }
 
 static int compile(const CompileCLIOptions &opts) {
@@ -233,8 +249,16 @@ static int compile(const CompileCLIOptions &opts) {
   planOptions.metadata["cpu"] = opts.cpu;
   if (std::string features = requiredCpuFeatures(opts.cpu); !features.empty())
     planOptions.metadata["cpu.features"] = features;
+  llmc::StripWeightsReport stripped;
+  if (opts.noWeights) {
+    planOptions.stripWeights.model = opts.import.model;
+    planOptions.stripWeights.keepBelow = opts.keepWeightsBelow;
+    planOptions.stripReport = &stripped;
+  }
   if (failed(llmc::writePlanFile(*module, planOptions, opts.output)))
     return 1;
+  if (opts.noWeights)
+    printStripReport(stripped, opts.output);
   return 0;
 }
 
@@ -277,5 +301,12 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
       ->type_name("FILE");
   cmd->add_flag("--add-bos", opts->addBos,
                 "With --tokenizer: encoding a prompt starts with the bos id");
+  cmd->add_flag("--no-weights", opts->noWeights,
+                "Leave the weights that are verbatim ONNX initializers out of "
+                "the plan; llmrun reads them back with --weights MODEL.onnx");
+  cmd->add_option("--keep-weights-below", opts->keepWeightsBelow,
+                  "With --no-weights: weights smaller than this many bytes "
+                  "stay in the plan")
+      ->capture_default_str();
   return [opts]() { return compile(*opts); };
 }

@@ -12,6 +12,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 using namespace llmc;
@@ -79,6 +80,28 @@ static json summarize(const runtime::PlanFile &file) {
   j["peak_activation_bytes"] = h.memory().arena_bytes();
   for (const plan::Section &s : h.sections())
     j["sections"].push_back({{"name", s.name()}, {"bytes", s.size()}});
+  j["plan_bytes"] = file.fileBytes().size;
+  // Weight-stripped plans: what llmrun --weights reads back.
+  std::map<int32_t, const plan::Buffer *> byId;
+  for (const plan::Buffer &b : h.buffers())
+    byId[b.id()] = &b;
+  uint64_t strippedBytes = 0;
+  j["stripped_weights"] = json::array();
+  for (const plan::ExternalWeight &w : h.external_weights()) {
+    auto it = byId.find(w.buffer());
+    if (it == byId.end())
+      continue; // rejected when the plan was opened
+    const plan::Buffer &b = *it->second;
+    strippedBytes += b.size_bytes();
+    j["stripped_weights"].push_back(
+        {{"initializer", w.initializer()},
+         {"buffer", w.buffer()},
+         {"dtype", runtime::dtypeName(b.dtype())},
+         {"dims", dimsString(b.dims())},
+         {"bytes", b.size_bytes()},
+         {"checksum", w.checksum()}});
+  }
+  j["stripped_weight_bytes"] = strippedBytes;
   return j;
 }
 
@@ -124,6 +147,16 @@ static void printText(const json &j) {
   for (auto &s : j["sections"])
     std::cout << "section " << s["name"].get<std::string>() << ": " << s["bytes"]
               << " bytes\n";
+  std::cout << "plan bytes: " << j["plan_bytes"] << "\n";
+  if (!j["stripped_weights"].empty()) {
+    std::cout << "stripped weights: " << j["stripped_weights"].size() << " ("
+              << j["stripped_weight_bytes"]
+              << " bytes; llmrun --weights MODEL.onnx)\n";
+    for (auto &w : j["stripped_weights"])
+      std::cout << "  " << w["initializer"].get<std::string>() << ": "
+                << w["dtype"].get<std::string>()
+                << w["dims"].get<std::string>() << "\n";
+  }
 }
 
 /// The PTX targets of a plan: target name ("ptx-sm_80") -> the parsed

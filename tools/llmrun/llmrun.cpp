@@ -4,6 +4,7 @@
 // (--prompt, streamed) with a generation plan, or scores a text file
 // (--perplexity), or, with no mode flag, serves an OpenAI-compatible HTTP
 // API (docs/serving.md).
+#include "llmc/runtime/OnnxWeights.h"
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
 #include "llmc/runtime/gen/BatchIO.h"
@@ -61,6 +62,10 @@ struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
   uint64_t maxRequestBytes = 1 << 20;
+  // Weight-stripped plans (llmc compile --no-weights)
+  std::string weights; // the ONNX model to read them from
+  bool randomWeights = false;
+  uint64_t randomSeed = 0;
 };
 
 // scripts/kjv/evaluate.py's window (the kjv model's training context).
@@ -69,6 +74,30 @@ constexpr int64_t kDefaultContext = 256;
 int fail(const std::string &message) {
   std::cerr << "llmrun: error: " << message << "\n";
   return 1;
+}
+
+// Opens the plan and, for a weight-stripped one, supplies its weights from
+// --weights or --random-weights.
+Status openPlan(const Options &opts, std::unique_ptr<PlanFile> &plan) {
+  LLMC_RETURN_IF_ERROR(PlanFile::open(opts.plan, plan));
+  if (!plan->missingWeights()) {
+    if (!opts.weights.empty() || opts.randomWeights)
+      return Status::error(opts.plan + ": the plan holds all its weights; "
+                           "--weights and --random-weights are for plans "
+                           "compiled with --no-weights");
+    return Status::success();
+  }
+  if (opts.randomWeights) {
+    std::cerr << "llmrun: note: " << plan->header().external_weights_size()
+              << " weights are random (--random-weights "
+              << opts.randomSeed << "); outputs are meaningless\n";
+    return attachRandomWeights(*plan, opts.randomSeed);
+  }
+  if (!opts.weights.empty())
+    return attachOnnxWeights(*plan, opts.weights);
+  return Status::error(opts.plan + ": the plan has no weights (compiled with "
+                       "--no-weights); pass --weights MODEL.onnx or "
+                       "--random-weights SEED");
 }
 
 // Output file name for a graph output: '/' becomes '_', and names that would
@@ -159,7 +188,7 @@ int execute(const Options &opts) {
   if (opts.outputDir.empty())
     return fail("--exec requires --output-dir DIR");
   std::unique_ptr<PlanFile> plan;
-  Status st = PlanFile::open(opts.plan, plan);
+  Status st = openPlan(opts, plan);
   if (!st.ok())
     return fail(st.message);
   std::unique_ptr<Engine> engine;
@@ -221,7 +250,7 @@ int setUpGeneration(const Options &opts, bool needTokenizer, const char *mode,
                 std::string(gen::kMetaKvBlocksMax) + ")");
 
   std::unique_ptr<PlanFile> plan;
-  st = PlanFile::open(opts.plan, plan);
+  st = openPlan(opts, plan);
   if (!st.ok())
     return fail(st.message);
   std::map<std::string, std::string> metadata(
@@ -658,6 +687,16 @@ int realMain(int argc, char **argv) {
                  "Serving: larger request bodies get 413")
       ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40))
       ->capture_default_str();
+  app.add_option("--weights", opts.weights,
+                 "Plans compiled with --no-weights: read the left-out weights "
+                 "from this ONNX model (and its external data), checking "
+                 "each one's checksum")
+      ->type_name("MODEL.onnx");
+  auto *randomWeights = app.add_option(
+      "--random-weights", opts.randomSeed,
+      "Plans compiled with --no-weights: fill the left-out weights with "
+      "deterministic random values from SEED (benchmarks)");
+  randomWeights->type_name("SEED");
   app.set_version_flag("--version", kVersion);
   app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
              "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
@@ -678,6 +717,9 @@ int realMain(int argc, char **argv) {
     return fail(e.what());
   }
   sp.hasSeed = seed->count() > 0;
+  opts.randomWeights = randomWeights->count() > 0;
+  if (opts.randomWeights && !opts.weights.empty())
+    return fail("--weights and --random-weights cannot be used together");
   if (!opts.prompts.empty() && !opts.batch.empty())
     return fail("--prompt and --batch cannot be used together");
   if (!opts.perplexity.empty()) {

@@ -2,6 +2,7 @@
 #ifndef LLMC_PLAN_PLANBUILDER_H
 #define LLMC_PLAN_PLANBUILDER_H
 
+#include "llmc/Plan/StripWeights.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <map>
@@ -26,6 +27,10 @@ struct PlanBuildOptions {
   /// More (name, bytes) sections, written after the code and the weights
   /// (e.g. the "tokenizer" section; docs/tokenizer.md).
   std::vector<std::pair<std::string, std::vector<uint8_t>>> extraSections;
+  /// With `stripWeights.model` set, a weight-stripped plan (--no-weights);
+  /// what was left out goes to `*stripReport` when given.
+  StripWeightsOptions stripWeights;
+  StripWeightsReport *stripReport = nullptr;
 };
 
 /// Writes the plan for a module whose @main (the default program) and

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,7 +19,11 @@ namespace llmc::runtime {
 using ::llmc::plan::PlanHeader;
 
 constexpr char kPlanMagic[8] = {'L', 'L', 'M', 'C', 'P', 'L', 'A', 'N'};
-constexpr uint32_t kPlanFormatVersion = 1;
+// The newest version this code reads and writes. Version 2 added
+// weight-stripped plans (PlanHeader.external_weights); a plan with all its
+// weights is still written as version 1.
+constexpr uint32_t kPlanFormatVersion = 2;
+constexpr uint32_t kPlanFormatVersionFullWeights = 1;
 constexpr size_t kPlanPreambleSize = 24; // magic, version, header length, checksum
 constexpr uint64_t kCodeSectionAlignment = 64;
 constexpr uint64_t kWeightsSectionAlignment = 4096;
@@ -67,10 +72,21 @@ public:
   const std::string &path() const { return path_; }
   // Whole file image.
   Bytes fileBytes() const { return {base_, size_}; }
-  // Section bytes by name; false if no such section.
+  // Section bytes by name; false if no such section. For "weights" this is
+  // the whole weights image once attachWeights has run.
   bool section(const std::string &name, Bytes &out) const;
   // Section bytes by index into header().sections (must be in range).
   Bytes section(int index) const;
+
+  // Weight-stripped plans (docs/plan-format.md): true when some weights are
+  // not in the file and attachWeights has not supplied them yet.
+  bool missingWeights() const;
+  // Builds the weights image (header().weights_bytes bytes, page-aligned):
+  // the plan's "weights" section, then `fill(weight, buffer, dst)` for every
+  // external weight, writing buffer.size_bytes() bytes at dst.
+  using WeightFiller = std::function<Status(
+      const plan::ExternalWeight &, const plan::Buffer &, uint8_t *dst)>;
+  Status attachWeights(const WeightFiller &fill);
 
 private:
   PlanFile() = default;
@@ -82,6 +98,8 @@ private:
   size_t size_ = 0;
   void *mapping_ = nullptr; // non-null when base_ is an mmap
   std::string owned_;       // backing store for openBytes
+  uint8_t *weightsImage_ = nullptr; // attachWeights: an anonymous mapping
+  size_t weightsImageSize_ = 0;
 };
 
 } // namespace llmc::runtime
