@@ -5,6 +5,7 @@
 // (--perplexity), or, with no mode flag, serves an OpenAI-compatible HTTP
 // API (docs/serving.md).
 #include "llmc/runtime/OnnxWeights.h"
+#include "llmc/runtime/DeviceSelect.h"
 #include "llmc/runtime/Runtime.h"
 #include "llmc/runtime/TensorFile.h"
 #include "llmc/runtime/gen/BatchIO.h"
@@ -40,6 +41,7 @@ constexpr const char *kVersion = "llmrun 0.1.0";
 
 struct Options {
   std::string plan;
+  std::string device = "auto"; // --device: auto, cpu or cuda
   bool exec = false;
   std::vector<std::string> inputs;
   std::string outputDir; // --batch: the results file
@@ -98,6 +100,22 @@ Status openPlan(const Options &opts, std::unique_ptr<PlanFile> &plan) {
   return Status::error(opts.plan + ": the plan has no weights (compiled with "
                        "--no-weights); pass --weights MODEL.onnx or "
                        "--random-weights SEED");
+}
+
+// The engine on the --device choice (docs/cuda-runtime.md). auto says on
+// stderr why it runs a plan that has PTX code on the CPU.
+Status createEngine(const Options &opts, std::unique_ptr<PlanFile> plan,
+                    std::unique_ptr<Engine> &engine) {
+  DeviceKind kind = DeviceKind::Auto;
+  LLMC_RETURN_IF_ERROR(parseDeviceKind(opts.device, kind));
+  std::unique_ptr<Device> device;
+  std::string note;
+  Status st = createDevice(plan->header(), kind, device, note);
+  if (!st.ok())
+    return Status::error("--device " + opts.device + ": " + st.message);
+  if (!note.empty())
+    std::cerr << "llmrun: " << note << "; running on CPU\n";
+  return Engine::create(std::move(plan), std::move(device), engine);
 }
 
 // Output file name for a graph output: '/' becomes '_', and names that would
@@ -192,7 +210,7 @@ int execute(const Options &opts) {
   if (!st.ok())
     return fail(st.message);
   std::unique_ptr<Engine> engine;
-  st = Engine::create(std::move(plan), engine);
+  st = createEngine(opts, std::move(plan), engine);
   if (!st.ok())
     return fail(st.message);
   if (engine->defaultProgramEmpty())
@@ -280,7 +298,7 @@ int setUpGeneration(const Options &opts, bool needTokenizer, const char *mode,
   st = gen::parseGenerationMetadata(metadata, meta);
   if (!st.ok())
     return fail(opts.plan + ": " + st.message);
-  st = Engine::create(std::move(plan), setup.engine);
+  st = createEngine(opts, std::move(plan), setup.engine);
   if (!st.ok())
     return fail(st.message);
   st = gen::PlanStepExecutor::create(*setup.engine, meta, opts.kvBlocks,
@@ -697,6 +715,11 @@ int realMain(int argc, char **argv) {
       "Plans compiled with --no-weights: fill the left-out weights with "
       "deterministic random values from SEED (benchmarks)");
   randomWeights->type_name("SEED");
+  app.add_option("--device", opts.device,
+                 "Where kernels run: cuda (the plan's PTX on GPU 0), cpu, or "
+                 "auto: cuda when the driver, a GPU and PTX for it are there")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   app.set_version_flag("--version", kVersion);
   app.footer("Examples:\n  llmrun model.plan --exec --input x=input_0.pb "
              "--output-dir out/\n  llmrun model.plan --batch requests.jsonl "
