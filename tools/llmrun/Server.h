@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <string>
 
+namespace llmc::runtime::text {
+class ChatTemplate;
+} // namespace llmc::runtime::text
+
 namespace llmc::runtime::gen {
 
 struct ServerOptions {
@@ -17,11 +21,24 @@ struct ServerOptions {
   uint16_t port = 8000;
   uint64_t maxRequestBytes = 1 << 20; // request bodies above: 413
   std::string modelId;                // /v1/models and "model"
+  // The plan's chat template (/v1/chat/completions); null: that answers 400.
+  const text::ChatTemplate *chatTemplate = nullptr;
+  // Operations (docs/serving.md, "Operations").
+  std::string apiKey;            // "": no authentication
+  int64_t maxQueue = -1;         // waiting requests at most; < 0: no cap
+  int64_t maxConnections = 4096; // more at once get 503
+  double requestTimeout = 30;    // seconds for a request's headers and body
+  double keepAliveTimeout = 5;   // seconds an idle connection stays open
+  double sendTimeout = 30;       // seconds one write may block
+  double drainTimeout = 30;      // seconds SIGTERM waits for requests
+  bool accessLog = true;         // one JSON line per request on stderr
+  bool metricsVllmNames = false; // /metrics also under vllm: names
 };
 
 // Serves until SIGTERM or SIGINT, then stops accepting, finishes in-flight
-// requests and returns 0 (1 when it could not start). `tokenizer` may be
-// null: text prompts are then rejected.
+// requests (cancelling what is left after drainTimeout) and returns 0 (1
+// when it could not start). `tokenizer` may be null: text prompts are then
+// rejected.
 int serve(const ServerOptions &options, const GenerationConfig &config,
           StepExecutor &executor, const text::Tokenizer *tokenizer);
 

@@ -22,6 +22,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -64,6 +65,12 @@ struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
   uint64_t maxRequestBytes = 1 << 20;
+  std::string apiKey; // also LLMC_API_KEY
+  int64_t maxQueue = -1;
+  int64_t maxConnections = 4096;
+  double requestTimeout = 30, keepAliveTimeout = 5, sendTimeout = 30;
+  double drainTimeout = 30;
+  bool noAccessLog = false, metricsVllmNames = false;
   // Weight-stripped plans (llmc compile --no-weights)
   std::string weights; // the ONNX model to read them from
   bool randomWeights = false;
@@ -568,6 +575,18 @@ int serveMode(const Options &opts) {
     so.host = opts.host;
     so.port = opts.port;
     so.maxRequestBytes = opts.maxRequestBytes;
+    so.apiKey = opts.apiKey;
+    if (so.apiKey.empty())
+      if (const char *key = std::getenv("LLMC_API_KEY"))
+        so.apiKey = key;
+    so.maxQueue = opts.maxQueue;
+    so.maxConnections = opts.maxConnections;
+    so.requestTimeout = opts.requestTimeout;
+    so.keepAliveTimeout = opts.keepAliveTimeout;
+    so.sendTimeout = opts.sendTimeout;
+    so.drainTimeout = opts.drainTimeout;
+    so.accessLog = !opts.noAccessLog;
+    so.metricsVllmNames = opts.metricsVllmNames;
     so.modelId = std::filesystem::path(opts.plan).stem().string();
     return gen::serve(so, setup.config, *setup.executor,
                       setup.tokenizer.get());
@@ -705,6 +724,42 @@ int realMain(int argc, char **argv) {
                  "Serving: larger request bodies get 413")
       ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40))
       ->capture_default_str();
+  app.add_option("--api-key", opts.apiKey,
+                 "Serving: /v1/*, /tokenize and /detokenize need "
+                 "'Authorization: Bearer KEY' (default: $LLMC_API_KEY; "
+                 "none: open)");
+  app.add_option("--max-queue", opts.maxQueue,
+                 "Serving: generation requests that would wait behind N "
+                 "waiting ones get 429 (-1: no cap)")
+      ->check(CLI::Range(int64_t(-1), int64_t(1) << 40))
+      ->capture_default_str();
+  app.add_option("--max-connections", opts.maxConnections,
+                 "Serving: connections at once; more get 503")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 20))
+      ->capture_default_str();
+  app.add_option("--request-timeout", opts.requestTimeout,
+                 "Serving: seconds for a request's headers and body to "
+                 "arrive (else 408 and close)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--keep-alive-timeout", opts.keepAliveTimeout,
+                 "Serving: seconds an idle connection stays open")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--send-timeout", opts.sendTimeout,
+                 "Serving: seconds one write to a client may block (a "
+                 "client that stops reading is cut, its request cancelled)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--drain-timeout", opts.drainTimeout,
+                 "Serving: on SIGTERM, seconds to finish in-flight "
+                 "requests before cancelling them")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  app.add_flag("--no-access-log", opts.noAccessLog,
+               "Serving: no JSON access log line per request on stderr");
+  app.add_flag("--metrics-vllm-names", opts.metricsVllmNames,
+               "Serving: /metrics also under vLLM's names (vllm:...)");
   app.add_option("--weights", opts.weights,
                  "Plans compiled with --no-weights: read the left-out weights "
                  "from this ONNX model (and its external data), checking "
