@@ -4,6 +4,7 @@
 #include "Commands.h"
 #include "GenerationCompile.h"
 #include "Options.h"
+#include "TokenizerSection.h"
 
 #include "llmc/Codegen/CPUBackend.h"
 #include "llmc/Codegen/NVPTXBackend.h"
@@ -11,7 +12,7 @@
 #include "llmc/Plan/PlanBuilder.h"
 #include "llmc/Transforms/Passes.h"
 #include "llmc/runtime/gen/GenerationMetadata.h"
-#include "llmc/runtime/text/SentencePieceImport.h"
+#include "llmc/runtime/text/ChatTemplate.h"
 #include "llmc/runtime/text/Tokenizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,7 +35,7 @@ struct CompileCLIOptions {
   bool printIRAfterAll = false;
   bool timing = false;
   llmc::tool::GenerationOptions generation;
-  std::string tokenizer; // SentencePiece .model to store in the plan
+  std::string tokenizer; // tokenizer.model or tokenizer.json for the plan
   bool addBos = false;
   bool noWeights = false;             // weight-stripped plan
   uint64_t keepWeightsBelow = 64 * 1024;
@@ -125,29 +126,11 @@ static int compile(const CompileCLIOptions &opts) {
   };
 
   // The tokenizer is read first so that a bad file fails before compiling.
-  std::vector<uint8_t> tokenizerSection;
-  int32_t tokenizerEos = -1;
+  llmc::tool::TokenizerSection tokenizer;
   if (!opts.tokenizer.empty()) {
-    llmc::plan::Tokenizer tok;
-    std::vector<std::string> warnings;
-    llmc::runtime::Status st =
-        llmc::runtime::text::readSentencePieceModel(opts.tokenizer, tok,
-                                                    warnings);
-    if (!st.ok()) {
-      std::cerr << "llmc: error: " << st.message << "\n";
+    if (!llmc::tool::readTokenizerSection(opts.tokenizer, opts.addBos,
+                                          tokenizer))
       return 1;
-    }
-    for (const std::string &w : warnings)
-      std::cerr << "llmc: warning: " << w << "\n";
-    if (opts.addBos && tok.bos_id() < 0) {
-      std::cerr << "llmc: error: --add-bos: " << opts.tokenizer
-                << " has no bos id\n";
-      return 1;
-    }
-    tok.set_add_bos(opts.addBos);
-    tokenizerEos = tok.eos_id();
-    std::string bytes = tok.SerializeAsString();
-    tokenizerSection.assign(bytes.begin(), bytes.end());
   } else if (opts.addBos) {
     std::cerr << "llmc: error: --add-bos needs --tokenizer\n";
     return 1;
@@ -233,18 +216,33 @@ static int compile(const CompileCLIOptions &opts) {
     planOptions.code.push_back(
         {target, std::vector<uint8_t>(text.begin(), text.end())});
   planOptions.symbolSuffix = llmc::kPackedKernelSuffix.str();
-  if (!tokenizerSection.empty()) {
-    // A generation plan stops at the tokenizer's eos unless --eos-token-id
-    // said otherwise.
-    if (metadata.count(llmc::runtime::gen::kMetaGenerationStep) &&
-        !metadata.count(llmc::runtime::gen::kMetaEosTokenIds) &&
-        tokenizerEos >= 0)
-      metadata[llmc::runtime::gen::kMetaEosTokenIds] =
-          std::to_string(tokenizerEos);
+  if (!tokenizer.bytes.empty()) {
+    // A generation plan stops at the tokenizer's eos ids (tokenizer.json:
+    // also generation_config.json's) unless --eos-token-id or the model's
+    // metadata said otherwise.
+    if (metadata.count(llmc::runtime::gen::kMetaEosTokenIds) == 0 &&
+        metadata.count(llmc::runtime::gen::kMetaGenerationStep) &&
+        !tokenizer.eosIds.empty()) {
+      std::string ids;
+      for (int64_t id : tokenizer.eosIds)
+        ids += (ids.empty() ? "" : ",") + std::to_string(id);
+      metadata[llmc::runtime::gen::kMetaEosTokenIds] = ids;
+    }
     planOptions.extraSections.emplace_back(
-        llmc::runtime::text::kTokenizerSectionName,
-        std::move(tokenizerSection));
+        llmc::runtime::text::kTokenizerSectionName, std::move(tokenizer.bytes));
   }
+  // tokenizer_config.json's chat template, unless the plan has one already
+  // (--chat-template FILE).
+  if (!tokenizer.chatTemplate.empty() &&
+      std::none_of(planOptions.extraSections.begin(),
+                   planOptions.extraSections.end(), [](const auto &s) {
+                     return s.first ==
+                            llmc::runtime::text::kChatTemplateSectionName;
+                   }))
+    planOptions.extraSections.emplace_back(
+        llmc::runtime::text::kChatTemplateSectionName,
+        std::vector<uint8_t>(tokenizer.chatTemplate.begin(),
+                             tokenizer.chatTemplate.end()));
   planOptions.metadata = std::move(metadata);
   planOptions.metadata["cpu"] = opts.cpu;
   if (std::string features = requiredCpuFeatures(opts.cpu); !features.empty())
@@ -296,8 +294,11 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
                   "End-of-sequence token ids (repeatable or comma separated)")
       ->delimiter(',');
   cmd->add_option("--tokenizer", opts->tokenizer,
-                  "SentencePiece model (tokenizer.model) to store in the plan, "
-                  "so that llmrun can take text prompts (docs/tokenizer.md)")
+                  "Tokenizer to store in the plan, so that llmrun can take "
+                  "text prompts: a SentencePiece tokenizer.model or a Hugging "
+                  "Face tokenizer.json (byte-level BPE; tokenizer_config.json "
+                  "beside it gives eos and the chat template; "
+                  "docs/tokenizer.md)")
       ->type_name("FILE");
   cmd->add_flag("--add-bos", opts->addBos,
                 "With --tokenizer: encoding a prompt starts with the bos id");
