@@ -17,6 +17,7 @@
 #include "Perplexity.h"
 #include "Server.h"
 #include "TextGeneration.h"
+#include "TokenizeMode.h"
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
@@ -61,6 +62,9 @@ struct Options {
   int64_t context = 0; // 0: kDefaultContext, capped by the model length
   int64_t stride = 0;  // 0: context / 2
   bool wholeFile = false;
+  // --encode / --decode (TokenizeMode.h)
+  std::optional<std::string> encode, decode;
+  bool noSpecialTokens = false;
   // serving (no mode flag)
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
@@ -715,6 +719,15 @@ int realMain(int argc, char **argv) {
                  "--exec: directory for the output .pb files (created if "
                  "missing); --batch: the results JSONL file")
       ->type_name("DIR|FILE");
+  app.add_option("--encode", opts.encode,
+                 "Print the ids the plan's tokenizer gives TEXT (no model "
+                 "load; docs/tokenizer.md)")
+      ->type_name("TEXT");
+  app.add_option("--decode", opts.decode,
+                 "Print the text of token ids (comma or space separated)")
+      ->type_name("IDS");
+  app.add_flag("--no-special-tokens", opts.noSpecialTokens,
+               "--encode: without the tokenizer's bos/template ids");
   app.add_option("--host", opts.host,
                  "Serving (no mode flag): address to listen on")
       ->capture_default_str();
@@ -798,6 +811,9 @@ int realMain(int argc, char **argv) {
   opts.randomWeights = randomWeights->count() > 0;
   if (opts.randomWeights && !opts.weights.empty())
     return fail("--weights and --random-weights cannot be used together");
+  if (opts.encode || opts.decode)
+    return llmc::tool::tokenizeMode(opts.plan, opts.encode, opts.decode,
+                                    opts.noSpecialTokens);
   if (!opts.prompts.empty() && !opts.batch.empty())
     return fail("--prompt and --batch cannot be used together");
   if (!opts.perplexity.empty()) {
