@@ -36,6 +36,11 @@ TEST(Checksum, MatchesBitwiseReferenceAtEveryLengthAndOffset) {
       ASSERT_EQ(crc32c(data.data() + off, len),
                 bitwiseCrc32c(data.data() + off, len))
           << "off=" << off << " len=" << len;
+  for (size_t off = 0; off < 8; ++off)
+    for (size_t len = 0; len + off <= data.size(); ++len)
+      ASSERT_EQ(llmc::runtime::crc32cPortable(data.data() + off, len),
+                bitwiseCrc32c(data.data() + off, len))
+          << "portable: off=" << off << " len=" << len;
 }
 
 TEST(Checksum, Chaining) {
