@@ -305,9 +305,11 @@ def main():
         expect_error(400, "POST", "/v1/completions", dict(base, response_format={"type": "json_object"}),
                      param="response_format", words=("response_format",))
         expect_error(400, "POST", "/v1/completions", dict(base, tools=[]), param="tools")
-        expect_error(400, "POST", "/v1/completions", dict(base, n=2), param="n")
-        expect_error(400, "POST", "/v1/completions", dict(base, logprobs=1), param="logprobs")
-        expect_error(400, "POST", "/v1/completions", dict(base, stop=["\n"]), param="stop")
+        expect_error(400, "POST", "/v1/completions", dict(base, n=17), param="n")
+        expect_error(400, "POST", "/v1/completions", dict(base, logprobs=21), param="logprobs")
+        # Stop strings need a tokenizer to decode the output (this plan has none).
+        expect_error(400, "POST", "/v1/completions", dict(base, stop=["\n"]), param="stop",
+                     words=("tokenizer",))
         expect_error(404, "POST", "/v1/completions", dict(base, model="other"), param="model")
         expect_error(404, "GET", "/v1/nothing")
         expect_error(405, "GET", "/v1/completions")

@@ -12,6 +12,7 @@
 #include "Server.h"
 #include "serve/AccessLog.h"
 #include "serve/ApiError.h"
+#include "serve/ChatHandler.h"
 #include "serve/CompletionHandler.h"
 #include "serve/EngineThread.h"
 #include "serve/Metrics.h"
@@ -604,6 +605,11 @@ private:
         return wrongMethod("POST");
       return generation(w, x, req, handleCompletion);
     }
+    if (path == "/v1/chat/completions") {
+      if (m != http::verb::post)
+        return wrongMethod("POST");
+      return generation(w, x, req, handleChatCompletion);
+    }
     if (path == "/tokenize" || path == "/detokenize") {
       if (m != http::verb::post)
         return wrongMethod("POST");
@@ -614,7 +620,8 @@ private:
         {http::status::not_found,
          "no such endpoint: " + path +
              " (this server has GET /health, GET /metrics, GET /v1/models, "
-             "POST /v1/completions, POST /tokenize and POST /detokenize)",
+             "POST /v1/completions, POST /v1/chat/completions, POST "
+             "/tokenize and POST /detokenize)",
          "", "not_found"});
   }
 

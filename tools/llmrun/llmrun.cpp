@@ -13,6 +13,7 @@
 #include "llmc/runtime/gen/GenerationMetadata.h"
 #include "llmc/runtime/gen/PlanStepExecutor.h"
 #include "llmc/runtime/text/Tokenizer.h"
+#include "serve/ChatRequest.h"
 
 #include "Perplexity.h"
 #include "Server.h"
@@ -571,6 +572,11 @@ int serveMode(const Options &opts) {
       return 2;
     }
     bool hasTokenizer = text::Tokenizer::planHasTokenizer(*plan);
+    // For /v1/chat/completions; without one that endpoint answers 400.
+    std::unique_ptr<text::ChatTemplate> chatTemplate;
+    st = gen::loadChatTemplate(*plan, chatTemplate);
+    if (!st.ok())
+      return fail(st.message);
     plan.reset(); // setUpGeneration opens it again
     GenerationSetup setup;
     if (int rc = setUpGeneration(opts, hasTokenizer, "serving", setup))
@@ -592,6 +598,7 @@ int serveMode(const Options &opts) {
     so.accessLog = !opts.noAccessLog;
     so.metricsVllmNames = opts.metricsVllmNames;
     so.modelId = std::filesystem::path(opts.plan).stem().string();
+    so.chatTemplate = chatTemplate.get();
     return gen::serve(so, setup.config, *setup.executor,
                       setup.tokenizer.get());
   }

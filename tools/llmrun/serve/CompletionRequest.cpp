@@ -6,7 +6,6 @@
 namespace llmc::runtime::gen {
 
 using json = nlohmann::json;
-namespace http = boost::beast::http;
 
 namespace {
 
@@ -16,168 +15,41 @@ const std::set<std::string> kKnownFields = {
     "min_p", "seed", "stop_token_ids", "presence_penalty",
     "frequency_penalty", "repetition_penalty", "ignore_eos", "stream",
     "stream_options", "n", "best_of", "echo", "logprobs", "stop", "suffix",
-    "logit_bias", "user"};
-
-ApiError unsupported(const std::string &f, const std::string &m) {
-  return badField(f, m, "unsupported_field");
-}
+    "logit_bias", "user", "include_stop_str_in_output"};
 
 } // namespace
 
 std::optional<ApiError> CompletionParser::parse(Completion &out) {
-  if (!b_.is_object())
-    return badField("", "the request body must be a JSON object");
-  for (auto it = b_.begin(); it != b_.end(); ++it)
-    if (!kKnownFields.count(it.key()))
-      return badField(it.key(), "unsupported field '" + it.key() +
-                                    "' (docs/serving.md lists the "
-                                    "supported fields)",
-                      "unsupported_field");
-  if (has("model")) {
-    if (!b_["model"].is_string())
-      return badField("model", "'model' must be a string");
-    if (b_["model"].get<std::string>() != modelId_)
-      return ApiError{http::status::not_found,
-                      "the model '" + b_["model"].get<std::string>() +
-                          "' does not exist (this server has '" + modelId_ +
-                          "')",
-                      "model", "model_not_found"};
+  GenerationJob &job = out.job;
+  if (auto e = f_.checkShape(kKnownFields, modelId_)) return e;
+  if (f_.has("suffix"))
+    return unsupportedField("suffix", "'suffix' is not supported");
+  if (auto e = f_.readCommon(job, tok_ != nullptr)) return e;
+  if (f_.has("best_of")) {
+    int32_t bestOf = 1;
+    if (auto e = f_.getInt("best_of", bestOf, 1, kMaxChoices)) return e;
+    if (bestOf != job.n)
+      return unsupportedField("best_of", "'best_of' must equal 'n' (choices "
+                                         "are independent samples; none are "
+                                         "ranked)");
   }
-  // Accepted only at their no-op values.
-  if (auto e = onlyValue("n", 1)) return e;
-  if (auto e = onlyValue("best_of", 1)) return e;
-  if (has("echo") && !(b_["echo"].is_boolean() && !b_["echo"].get<bool>()))
-    return unsupported("echo", "'echo' is not supported");
-  if (has("logprobs"))
-    return unsupported("logprobs", "'logprobs' is not supported yet");
-  if (has("suffix"))
-    return unsupported("suffix", "'suffix' is not supported");
-  if (has("logit_bias") &&
-      !(b_["logit_bias"].is_object() && b_["logit_bias"].empty()))
-    return unsupported("logit_bias", "'logit_bias' is not supported");
-  if (has("stop")) {
-    const json &s = b_["stop"];
-    bool empty = (s.is_string() && s.get<std::string>().empty()) ||
-                 (s.is_array() && s.empty());
-    if (!empty)
-      return unsupported("stop", "stop strings are not supported yet; use "
-                                 "'stop_token_ids'");
-  }
-  if (has("user") && !b_["user"].is_string())
-    return badField("user", "'user' must be a string");
-
-  SamplingParams &p = out.request.params;
+  if (auto e = f_.getInt("logprobs", job.topLogprobs, 0, kMaxTopLogprobs))
+    return e;
+  if (auto e = f_.getBool("echo", out.echo)) return e;
+  if (out.echo && job.topLogprobs >= 0)
+    return unsupportedField("echo", "'echo' with 'logprobs' needs the "
+                                    "prompt's logprobs, which are not "
+                                    "supported");
+  SamplingParams &p = job.request.params;
   p.maxTokens = 16; // OpenAI's default for completions
-  if (auto e = getInt("max_tokens", p.maxTokens, 1, INT32_MAX)) return e;
-  if (auto e = getFloat("temperature", p.temperature, 0, 1e6)) return e;
-  if (auto e = getFloat("top_p", p.topP, 1e-9, 1)) return e;
-  if (auto e = getInt("top_k", p.topK, -1, INT32_MAX)) return e;
-  if (auto e = getFloat("min_p", p.minP, 0, 1)) return e;
-  if (auto e = getFloat("presence_penalty", p.presencePenalty, -2, 2))
-    return e;
-  if (auto e = getFloat("frequency_penalty", p.frequencyPenalty, -2, 2))
-    return e;
-  if (auto e = getFloat("repetition_penalty", p.repetitionPenalty, 1e-9, 1e6))
-    return e;
-  if (auto e = getBool("ignore_eos", p.ignoreEos)) return e;
-  if (auto e = getBool("stream", out.stream)) return e;
-  if (has("seed")) {
-    const json &s = b_["seed"];
-    if (!s.is_number_integer())
-      return badField("seed", "'seed' must be an integer");
-    p.hasSeed = true;
-    p.seed = s.is_number_unsigned() ? s.get<uint64_t>()
-                                    : static_cast<uint64_t>(s.get<int64_t>());
-  }
-  if (has("stop_token_ids")) {
-    const json &s = b_["stop_token_ids"];
-    if (!s.is_array())
-      return badField("stop_token_ids",
-                      "'stop_token_ids' must be an array of token ids");
-    for (const json &t : s) {
-      if (!t.is_number_integer())
-        return badField("stop_token_ids",
-                        "'stop_token_ids' must be an array of token ids");
-      p.stopTokenIds.push_back(static_cast<TokenId>(t.get<int64_t>()));
-    }
-  }
-  if (has("stream_options")) {
-    const json &so = b_["stream_options"];
-    if (!so.is_object())
-      return badField("stream_options", "'stream_options' must be an object");
-    if (!out.stream)
-      return badField("stream_options",
-                      "'stream_options' is only allowed with \"stream\": "
-                      "true");
-    for (auto it = so.begin(); it != so.end(); ++it) {
-      if (it.key() != "include_usage" || !it.value().is_boolean())
-        return badField("stream_options",
-                        "'stream_options' supports only \"include_usage\": "
-                        "true/false");
-      out.includeUsage = it.value().get<bool>();
-    }
-  }
-  return parsePrompt(out.request.promptIds);
+  if (auto e = f_.getInt("max_tokens", p.maxTokens, 1, INT32_MAX)) return e;
+  p.logprobs = job.topLogprobs;
+  return parsePrompt(out);
 }
 
-bool CompletionParser::has(const char *k) const {
-  auto it = b_.find(k);
-  return it != b_.end() && !it->is_null();
-}
-std::optional<ApiError> CompletionParser::onlyValue(const char *k, int64_t v) {
-  if (!has(k))
-    return std::nullopt;
-  if (!b_[k].is_number_integer())
-    return badField(k, std::string("'") + k + "' must be an integer");
-  if (b_[k].get<int64_t>() != v)
-    return unsupported(k, std::string("'") + k + "' must be " +
-                              std::to_string(v) + " (only one choice per "
-                                                  "request is supported)");
-  return std::nullopt;
-}
-std::optional<ApiError> CompletionParser::getInt(const char *k, int32_t &v, int64_t lo,
-                               int64_t hi) {
-  if (!has(k))
-    return std::nullopt;
-  const json &j = b_[k];
-  if (!j.is_number_integer())
-    return badField(k, std::string("'") + k + "' must be an integer");
-  bool inRange = j.is_number_unsigned()
-                     ? j.get<uint64_t>() <= uint64_t(hi) &&
-                           int64_t(j.get<uint64_t>()) >= lo
-                     : j.get<int64_t>() >= lo && j.get<int64_t>() <= hi;
-  if (!inRange)
-    return badField(k, std::string("'") + k + "' must be between " +
-                           std::to_string(lo) + " and " +
-                           std::to_string(hi));
-  v = static_cast<int32_t>(j.get<int64_t>());
-  return std::nullopt;
-}
-std::optional<ApiError> CompletionParser::getFloat(const char *k, float &v, double lo,
-                                 double hi) {
-  if (!has(k))
-    return std::nullopt;
-  const json &j = b_[k];
-  if (!j.is_number())
-    return badField(k, std::string("'") + k + "' must be a number");
-  double d = j.get<double>();
-  if (!(d >= lo && d <= hi))
-    return badField(k, std::string("'") + k + "' must be between " +
-                           json(lo).dump() + " and " + json(hi).dump());
-  v = static_cast<float>(d);
-  return std::nullopt;
-}
-std::optional<ApiError> CompletionParser::getBool(const char *k, bool &v) {
-  if (!has(k))
-    return std::nullopt;
-  if (!b_[k].is_boolean())
-    return badField(k, std::string("'") + k + "' must be true or false");
-  v = b_[k].get<bool>();
-  return std::nullopt;
-}
-
-std::optional<ApiError> CompletionParser::parsePrompt(std::vector<TokenId> &ids) {
-  if (!has("prompt"))
+std::optional<ApiError> CompletionParser::parsePrompt(Completion &out) {
+  std::vector<TokenId> &ids = out.job.request.promptIds;
+  if (!f_.has("prompt"))
     return badField("prompt", "'prompt' is required");
   json prompt = b_["prompt"];
   // One prompt in a list (["text"] or [[1, 2]]) is that prompt.
@@ -193,11 +65,12 @@ std::optional<ApiError> CompletionParser::parsePrompt(std::vector<TokenId> &ids)
     Status st = tok_->encode(prompt.get<std::string>(), ids);
     if (!st.ok())
       return badField("prompt", "cannot encode 'prompt': " + st.message);
+    out.echoText = prompt.get<std::string>();
   } else if (prompt.is_array()) {
     for (const json &t : prompt) {
       if (t.is_string() || t.is_array())
-        return unsupported("prompt", "only one prompt per request is "
-                                     "supported");
+        return unsupportedField("prompt", "only one prompt per request is "
+                                          "supported");
       if (!t.is_number_integer())
         return badField("prompt", "'prompt' must be a string or an array "
                                   "of token ids");
@@ -208,6 +81,8 @@ std::optional<ApiError> CompletionParser::parsePrompt(std::vector<TokenId> &ids)
                                       std::to_string(vocab_) + ")");
       ids.push_back(static_cast<TokenId>(id));
     }
+    if (tok_)
+      out.echoText = tok_->decode(ids);
   } else {
     return badField("prompt",
                     "'prompt' must be a string or an array of token ids");
@@ -224,6 +99,5 @@ std::optional<ApiError> CompletionParser::parsePrompt(std::vector<TokenId> &ids)
                     "context_length_exceeded");
   return std::nullopt;
 }
-
 
 } // namespace llmc::runtime::gen
