@@ -1,6 +1,7 @@
 //===- CompileCommand.cpp - `llmc compile`: ONNX to a plan ----------------===//
 // import -> graph passes -> kernel outlining -> per-target codegen -> plan.
 //===----------------------------------------------------------------------===//
+#include "ChatTemplateSection.h"
 #include "Commands.h"
 #include "GenerationCompile.h"
 #include "Options.h"
@@ -37,6 +38,7 @@ struct CompileCLIOptions {
   llmc::tool::GenerationOptions generation;
   std::string tokenizer; // tokenizer.model or tokenizer.json for the plan
   bool addBos = false;
+  std::string chatTemplate; // Jinja file or tokenizer_config.json
   bool noWeights = false;             // weight-stripped plan
   uint64_t keepWeightsBelow = 64 * 1024;
 };
@@ -71,6 +73,7 @@ static void addGraphPasses(PassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
+
 
 /// One line on stderr: what --no-weights left out, and what it could not.
 static void printStripReport(const llmc::StripWeightsReport &r,
@@ -135,6 +138,10 @@ static int compile(const CompileCLIOptions &opts) {
     std::cerr << "llmc: error: --add-bos needs --tokenizer\n";
     return 1;
   }
+  std::string chatTemplate;
+  if (!opts.chatTemplate.empty() &&
+      !llmc::tool::readChatTemplate(opts.chatTemplate, chatTemplate))
+    return 1;
 
   std::map<std::string, std::string> metadata;
   OwningOpRef<ModuleOp> module;
@@ -231,6 +238,10 @@ static int compile(const CompileCLIOptions &opts) {
     planOptions.extraSections.emplace_back(
         llmc::runtime::text::kTokenizerSectionName, std::move(tokenizer.bytes));
   }
+  if (!chatTemplate.empty())
+    planOptions.extraSections.emplace_back(
+        llmc::runtime::text::kChatTemplateSectionName,
+        std::vector<uint8_t>(chatTemplate.begin(), chatTemplate.end()));
   // tokenizer_config.json's chat template, unless the plan has one already
   // (--chat-template FILE).
   if (!tokenizer.chatTemplate.empty() &&
@@ -302,6 +313,12 @@ llmc::tool::Action llmc::tool::addCompileCommand(CLI::App &app) {
       ->type_name("FILE");
   cmd->add_flag("--add-bos", opts->addBos,
                 "With --tokenizer: encoding a prompt starts with the bos id");
+  cmd->add_option("--chat-template", opts->chatTemplate,
+                  "Chat template to store in the plan for chat requests: a "
+                  "Jinja file or a tokenizer_config.json (its "
+                  "\"chat_template\"); it must parse (docs/chat-templates.md)")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
   cmd->add_flag("--no-weights", opts->noWeights,
                 "Leave the weights that are verbatim ONNX initializers out of "
                 "the plan; llmrun reads them back with --weights MODEL.onnx");

@@ -3,6 +3,7 @@
 
 #include "llmc/runtime/DType.h"
 #include "llmc/runtime/PlanFormat.h"
+#include "llmc/runtime/text/ChatTemplate.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +81,14 @@ static json summarize(const runtime::PlanFile &file) {
   j["peak_activation_bytes"] = h.memory().arena_bytes();
   for (const plan::Section &s : h.sections())
     j["sections"].push_back({{"name", s.name()}, {"bytes", s.size()}});
+  // The chat template (docs/chat-templates.md): its size and whether the
+  // runtime can parse it.
+  if (runtime::text::ChatTemplate::planHasChatTemplate(file)) {
+    std::unique_ptr<runtime::text::ChatTemplate> tmpl;
+    runtime::Status st = runtime::text::ChatTemplate::fromPlan(file, tmpl);
+    j["chat_template"] = {{"bytes", st.ok() ? tmpl->source().size() : 0},
+                          {"error", st.ok() ? "" : st.message}};
+  }
   j["plan_bytes"] = file.fileBytes().size;
   // Weight-stripped plans: what llmrun --weights reads back.
   std::map<int32_t, const plan::Buffer *> byId;
@@ -147,6 +156,14 @@ static void printText(const json &j) {
   for (auto &s : j["sections"])
     std::cout << "section " << s["name"].get<std::string>() << ": " << s["bytes"]
               << " bytes\n";
+  if (j.contains("chat_template")) {
+    const json &c = j["chat_template"];
+    if (c["error"].get<std::string>().empty())
+      std::cout << "chat template: " << c["bytes"]
+                << " bytes (llmrun PLAN --render-chat MESSAGES.json)\n";
+    else
+      std::cout << "chat template: " << c["error"].get<std::string>() << "\n";
+  }
   std::cout << "plan bytes: " << j["plan_bytes"] << "\n";
   if (!j["stripped_weights"].empty()) {
     std::cout << "stripped weights: " << j["stripped_weights"].size() << " ("

@@ -113,6 +113,10 @@ TEST(ChatTemplate, ParseErrorsAreOneLineWithTheLine) {
   EXPECT_EQ(render("{{ a b }}"),
             "ERROR: chat template line 1: unexpected 'b', expected end of "
             "print statement");
+  EXPECT_EQ(render("{{ m.content }\n{% endfor %}"),
+            "ERROR: chat template line 1: unexpected '}'");
+  EXPECT_EQ(render("{{ (1] }}"),
+            "ERROR: chat template line 1: unexpected ']', expected ')'");
   EXPECT_EQ(render("{% break %}"),
             "ERROR: chat template line 1: 'break' outside of a loop");
 }

@@ -258,7 +258,7 @@ private:
     tokens_.push_back({isVar ? Token::Kind::VarBegin : Token::Kind::BlockBegin,
                        "", lineAt(p)});
     const char close = isVar ? '}' : '%';
-    int depth = 0;
+    std::string open; // closing brackets expected, innermost last
     while (true) {
       while (p < src_.size() && isSpace(src_[p]))
         ++p;
@@ -268,7 +268,7 @@ private:
                          lineAt(p));
       int line = lineAt(p);
       char c = src_[p];
-      if (depth == 0) {
+      if (open.empty()) {
         char sign = (c == '-' || (c == '+' && !isVar)) ? c : 0;
         size_t d = p + (sign ? 1 : 0);
         if (d + 1 < src_.size() && src_[d] == close && src_[d + 1] == '}') {
@@ -306,10 +306,18 @@ private:
             throw JinjaError(std::string("unexpected char '") + c + "'", line);
           op = std::string(1, c);
         }
-        if (op == "(" || op == "[" || op == "{")
-          ++depth;
-        else if (op == ")" || op == "]" || op == "}")
-          depth = depth > 0 ? depth - 1 : 0;
+        // Brackets must balance inside a tag, as Jinja2's lexer checks.
+        if (op == "(" || op == "[" || op == "{") {
+          open.push_back(op == "(" ? ')' : op == "[" ? ']' : '}');
+        } else if (op == ")" || op == "]" || op == "}") {
+          if (open.empty())
+            throw JinjaError("unexpected '" + op + "'", line);
+          if (open.back() != op[0])
+            throw JinjaError("unexpected '" + op + "', expected '" +
+                                 std::string(1, open.back()) + "'",
+                             line);
+          open.pop_back();
+        }
         tokens_.push_back({Token::Kind::Op, op, line});
         p += op.size();
       }
