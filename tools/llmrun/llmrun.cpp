@@ -16,6 +16,7 @@
 #include "serve/ChatRequest.h"
 
 #include "Perplexity.h"
+#include "RenderChatMode.h"
 #include "Server.h"
 #include "TextGeneration.h"
 #include "TokenizeMode.h"
@@ -63,6 +64,7 @@ struct Options {
   int64_t context = 0; // 0: kDefaultContext, capped by the model length
   int64_t stride = 0;  // 0: context / 2
   bool wholeFile = false;
+  std::string renderChat; // --render-chat MESSAGES.json
   // --encode / --decode (TokenizeMode.h)
   std::optional<std::string> encode, decode;
   bool noSpecialTokens = false;
@@ -717,6 +719,12 @@ int realMain(int argc, char **argv) {
   app.add_flag("--whole-file", opts.wholeFile,
                "--perplexity: encode the file as one text, without an "
                "end-of-sequence token after each line");
+  app.add_option("--render-chat", opts.renderChat,
+                 "Print the prompt the plan's chat template makes of the "
+                 "messages in FILE (a JSON array, or an object with "
+                 "\"messages\", \"tools\", ...; no model load; "
+                 "docs/chat-templates.md)")
+      ->type_name("MESSAGES.json");
   app.add_option("-i,--input", opts.inputs,
                  "Input tensor: NAME=FILE.pb, or FILE.pb to bind by the "
                  "TensorProto's name field. Repeat for each input.")
@@ -821,6 +829,8 @@ int realMain(int argc, char **argv) {
   if (opts.encode || opts.decode)
     return llmc::tool::tokenizeMode(opts.plan, opts.encode, opts.decode,
                                     opts.noSpecialTokens);
+  if (!opts.renderChat.empty())
+    return llmc::tool::renderChatMode(opts.plan, opts.renderChat);
   if (!opts.prompts.empty() && !opts.batch.empty())
     return fail("--prompt and --batch cannot be used together");
   if (!opts.perplexity.empty()) {
