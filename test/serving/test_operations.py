@@ -17,6 +17,8 @@ the next waits: a queue to fill), then against servers on free ports checks:
     --request-timeout while others are served; idle connections close
     after --keep-alive-timeout; --max-connections refuses with 503;
   - one JSON access-log line per request on stderr (X-Request-Id echoed);
+  - a client that stops reading a stream is cut after --send-timeout and
+    its request cancelled (with --send-buffer-bytes small);
   - SIGTERM with a request longer than --drain-timeout: it is cancelled,
     the server exits 0.
 Usage: test_operations.py --build BUILD_DIR [--plan KJV_PLAN]
@@ -352,7 +354,8 @@ def check_connection_limit_and_drain(llmrun, plan):
     # --max-connections 2: a third connection gets 503 at once.
     server, port, lines, reader = start_server(
         llmrun, plan, ["--max-connections", "2", "--keep-alive-timeout", "30",
-                       "--drain-timeout", "1", "--no-access-log"])
+                       "--drain-timeout", "1", "--no-access-log",
+                       "--send-timeout", "1", "--send-buffer-bytes", "4096"])
     try:
         time.sleep(1)  # the start-up health checks' connections end
         held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
@@ -374,6 +377,32 @@ def check_connection_limit_and_drain(llmrun, plan):
             s.close()
         check(wait_for(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 5),
               "served again once connections closed")
+
+        # A client that stops reading a stream: with small socket buffers a
+        # write blocks, and after --send-timeout 1 s the connection is cut
+        # (the stream ends without [DONE]); a request still generating is
+        # cancelled.
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        stalled.connect(("127.0.0.1", port))
+        stalled.sendall(raw_request(port, "/v1/completions", long_body(1000, stream=True)))
+        time.sleep(3)
+        got = b""
+        stalled.settimeout(5)
+        try:
+            while len(got) < (1 << 22):
+                chunk = stalled.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+        stalled.close()
+        check(b"data: " in got and b"[DONE]" not in got and got.count(b"data: ") < 1000,
+              "a stalled reader is cut: %d events, [DONE] %s"
+              % (got.count(b"data: "), b"[DONE]" in got))
+        check(wait_for(lambda: value(metrics(port), "llmc:num_requests_running") == 0, 5),
+              "nothing runs after the stalled reader was cut")
 
         # SIGTERM with a request longer than --drain-timeout 1 s: cancelled
         # (500), exit 0 within a few seconds.

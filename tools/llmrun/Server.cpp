@@ -23,6 +23,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -241,6 +242,14 @@ public:
 
   // The main thread, for each accepted socket.
   void startConnection(tcp::socket sock) {
+    // Without TCP_NODELAY, Nagle holds each small SSE chunk until the
+    // previous one is ACKed: ~40 ms per token against a delayed ACK.
+    beast::error_code ec;
+    sock.set_option(tcp::no_delay(true), ec);
+    if (opts_.sendBufferBytes > 0)
+      sock.set_option(net::socket_base::send_buffer_size(
+                          static_cast<int>(opts_.sendBufferBytes)),
+                      ec);
     auto conn = std::make_shared<ConnState>();
     conn->fd = sock.native_handle();
     int id;
@@ -698,12 +707,22 @@ int serve(const ServerOptions &options, const GenerationConfig &config,
     acceptor.close();
     ioc.stop();
   });
+  // Out of descriptors (EMFILE/ENFILE) the pending connection stays in the
+  // backlog and accept fails at once: retry after a pause, not in a spin.
+  net::steady_timer backoff(ioc);
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](beast::error_code aec, tcp::socket sock) {
       if (aec == net::error::operation_aborted || !acceptor.is_open())
         return;
-      if (!aec)
-        server.startConnection(std::move(sock));
+      if (aec) {
+        backoff.expires_after(std::chrono::milliseconds(100));
+        backoff.async_wait([&](const beast::error_code &) {
+          if (acceptor.is_open())
+            accept();
+        });
+        return;
+      }
+      server.startConnection(std::move(sock));
       accept();
     });
   };

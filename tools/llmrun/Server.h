@@ -30,6 +30,7 @@ struct ServerOptions {
   double requestTimeout = 30;    // seconds for a request's headers and body
   double keepAliveTimeout = 5;   // seconds an idle connection stays open
   double sendTimeout = 30;       // seconds one write may block
+  int64_t sendBufferBytes = 0;   // SO_SNDBUF per connection; 0: the kernel's
   double drainTimeout = 30;      // seconds SIGTERM waits for requests
   bool accessLog = true;         // one JSON line per request on stderr
   bool metricsVllmNames = false; // /metrics also under vllm: names

@@ -76,6 +76,7 @@ struct Options {
   int64_t maxQueue = -1;
   int64_t maxConnections = 4096;
   double requestTimeout = 30, keepAliveTimeout = 5, sendTimeout = 30;
+  int64_t sendBufferBytes = 0;
   double drainTimeout = 30;
   bool noAccessLog = false, metricsVllmNames = false;
   // Weight-stripped plans (llmc compile --no-weights)
@@ -596,6 +597,7 @@ int serveMode(const Options &opts) {
     so.requestTimeout = opts.requestTimeout;
     so.keepAliveTimeout = opts.keepAliveTimeout;
     so.sendTimeout = opts.sendTimeout;
+    so.sendBufferBytes = opts.sendBufferBytes;
     so.drainTimeout = opts.drainTimeout;
     so.accessLog = !opts.noAccessLog;
     so.metricsVllmNames = opts.metricsVllmNames;
@@ -778,6 +780,12 @@ int realMain(int argc, char **argv) {
                  "Serving: seconds one write to a client may block (a "
                  "client that stops reading is cut, its request cancelled)")
       ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--send-buffer-bytes", opts.sendBufferBytes,
+                 "Serving: kernel send buffer per connection (SO_SNDBUF; "
+                 "0: the kernel's autotuning, up to tcp_wmem's maximum); "
+                 "bounds what a client that stops reading can pin")
+      ->check(CLI::Range(int64_t(0), int64_t(1) << 30))
       ->capture_default_str();
   app.add_option("--drain-timeout", opts.drainTimeout,
                  "Serving: on SIGTERM, seconds to finish in-flight "
