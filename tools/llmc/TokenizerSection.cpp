@@ -1,6 +1,7 @@
 //===- TokenizerSection.cpp - `llmc compile --tokenizer FILE` -------------===//
 #include "TokenizerSection.h"
 
+#include "llmc/runtime/text/ChatTemplate.h"
 #include "llmc/runtime/text/HfTokenizerImport.h"
 #include "llmc/runtime/text/SentencePieceImport.h"
 #include "llmc/runtime/text/Tokenizer.h"
@@ -23,6 +24,18 @@ bool llmc::tool::readTokenizerSection(const std::string &path, bool addBos,
     warnings = std::move(hf.warnings);
     out.eosIds.assign(hf.eosIds.begin(), hf.eosIds.end());
     out.chatTemplate = std::move(hf.chatTemplate);
+    // A template the runtime cannot parse would stop llmrun from serving
+    // the plan: leave it out and say so.
+    std::unique_ptr<text::ChatTemplate> parsed;
+    if (!out.chatTemplate.empty()) {
+      Status parse = text::ChatTemplate::parse(out.chatTemplate, parsed);
+      if (!parse.ok()) {
+        warnings.push_back("tokenizer_config.json: chat_template is not "
+                           "stored (" + parse.message +
+                           "); give one with --chat-template FILE");
+        out.chatTemplate.clear();
+      }
+    }
   } else {
     st = text::readSentencePieceModel(path, tok, warnings);
     if (tok.eos_id() >= 0)
