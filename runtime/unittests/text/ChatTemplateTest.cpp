@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 using llmc::runtime::Status;
 using llmc::runtime::text::ChatTemplate;
 
@@ -200,6 +202,15 @@ TEST(ChatTemplate, DeepNestingIsAParseError) {
                      std::string(5000, ')') + " }}";
   EXPECT_EQ(render(deep),
             "ERROR: chat template line 1: template nesting too deep");
+}
+
+TEST(ChatTemplate, StrftimeNowIsLocalTime) {
+  char year[16];
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  std::strftime(year, sizeof year, "%Y", &tm);
+  EXPECT_EQ(render("{{ strftime_now('%Y') }}"), year);
 }
 
 TEST(ChatTemplate, NonObjectContextIsAnError) {
