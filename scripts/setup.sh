@@ -8,7 +8,7 @@ PKGS=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 libclang-rt-22-dev
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libcli11-dev libgtest-dev nlohmann-json3-dev libboost-dev
-  python3-onnx python3-numpy python3-sentencepiece
+  python3-onnx python3-numpy python3-sentencepiece python3-jinja2
 )
 
 missing=()
