@@ -421,9 +421,9 @@ private:
       http::read(sock, buffer, parser, ec);
       c.readDeadline = 0;
       Exchange x;
-      ConnState &cs = c;
-      SocketWriter early(sock, cs, x, opts_.sendTimeout);
-      if (c.timedOut) {
+      SocketWriter early(sock, c, x, opts_.sendTimeout);
+      // A request complete just as the deadline passed is still answered.
+      if (ec && c.timedOut) {
         early.sendApiError({http::status::request_timeout,
                             "the request did not arrive within "
                             "--request-timeout (" +
