@@ -31,14 +31,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 KJV = os.path.join(ROOT, "models", "kjv")
 DEADLINE = time.time() + 240  # every wait below is bounded by this too
 
-# A template that writes no special tokens, so that its rendering encoded as
-# a completions prompt gives the same ids as the chat endpoint.
+# A small template that starts with bos_token: the chat endpoint must turn
+# the "<s>" it writes into the bos id (SentencePiece does not read control
+# pieces in text), so its prompt is [BOS] + the ids of the rest.
+BOS = 1  # models/kjv/tokenizer.vocab: <unk> 0, <s> 1, </s> 2
 CHAT_TEMPLATE = (
-    "{% for m in messages %}{{ m['role'] | upper }}: {{ m['content'] }}\n"
+    "{{ bos_token }}{% for m in messages %}{{ m['role'] | upper }}: {{ m['content'] }}\n"
     "{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}")
 
 
+def prompt_ids(client, text):
+    """[BOS] + the ids of `text` (what the chat endpoint should encode)."""
+    status, r = client.post("/tokenize", {"prompt": text, "add_special_tokens": False})
+    return [BOS] + (r["tokens"] if status == 200 else [])
+
+
 def render(messages, add_generation_prompt=True):
+    """The template's text after bos_token."""
     out = "".join("%s: %s\n" % (m["role"].upper(), m["content"]) for m in messages)
     return out + ("ASSISTANT:" if add_generation_prompt else "")
 
@@ -298,7 +307,8 @@ def check_chat(client, have_template):
         return
     content = r["choices"][0]["message"]["content"]
     # Same ids as the completions endpoint on the rendered prompt.
-    status, cr = client.post("/v1/completions", {"prompt": render(msgs), "max_tokens": 24,
+    status, cr = client.post("/v1/completions", {"prompt": prompt_ids(client, render(msgs)),
+                                                 "max_tokens": 24,
                                                  "temperature": 0, "ignore_eos": True})
     check(status == 200 and cr["choices"][0]["text"] == content and
           cr["usage"] == r["usage"],
@@ -351,7 +361,8 @@ def check_chat(client, have_template):
     status, r4 = client.post(C, dict(body, messages=cont, continue_final_message=True,
                                      add_generation_prompt=False))
     status2, cr = client.post("/v1/completions", {
-        "prompt": render(cont, False)[:-1], "max_tokens": 24, "temperature": 0,
+        "prompt": prompt_ids(client, render(cont, False)[:-1]), "max_tokens": 24,
+        "temperature": 0,
         "ignore_eos": True})
     check(status == 200 and status2 == 200 and
           r4["choices"][0]["message"]["content"] == cr["choices"][0]["text"],

@@ -26,6 +26,48 @@ const std::set<std::string> kRoles = {"system", "user", "assistant", "tool"};
 
 std::string at(size_t i) { return "messages[" + std::to_string(i) + "]"; }
 
+// Encodes a rendered template without adding special tokens: the template
+// wrote them. Byte-level (Hugging Face) tokenizers read special tokens in
+// text; SentencePiece does not, so there the bos/eos pieces the template got
+// as bos_token/eos_token become their ids and the text between them is
+// encoded piece by piece (each with its dummy prefix, as Hugging Face's
+// legacy Llama tokenizer does after a special token).
+Status encodeRendered(const text::Tokenizer &tok, const std::string &text,
+                      std::vector<TokenId> &ids) {
+  if (tok.isByteLevel())
+    return tok.encode(text, ids, /*addSpecialTokens=*/false);
+  std::vector<std::pair<std::string, TokenId>> specials;
+  for (TokenId id : {tok.bosId(), tok.eosId()})
+    if (id >= 0 && !tok.idToPiece(id).empty())
+      specials.push_back({tok.idToPiece(id), id});
+  ids.clear();
+  std::vector<TokenId> part;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t next = std::string::npos;
+    const std::pair<std::string, TokenId> *hit = nullptr;
+    for (const auto &s : specials) {
+      size_t f = text.find(s.first, pos);
+      if (f < next) {
+        next = f;
+        hit = &s;
+      }
+    }
+    size_t end = hit ? next : text.size();
+    if (end > pos) {
+      LLMC_RETURN_IF_ERROR(tok.encode(
+          std::string_view(text).substr(pos, end - pos), part,
+          /*addSpecialTokens=*/false));
+      ids.insert(ids.end(), part.begin(), part.end());
+    }
+    if (!hit)
+      break;
+    ids.push_back(hit->second);
+    pos = next + hit->first.size();
+  }
+  return Status::success();
+}
+
 } // namespace
 
 Status loadChatTemplate(const PlanFile &plan,
@@ -219,8 +261,7 @@ std::optional<ApiError> ChatParser::render(const json &messages,
 
 std::optional<ApiError> ChatParser::encode(ChatCompletion &out) {
   std::vector<TokenId> &ids = out.job.request.promptIds;
-  // The template writes bos_token itself: add no special tokens again.
-  Status st = tok_->encode(out.prompt, ids, /*addSpecialTokens=*/false);
+  Status st = encodeRendered(*tok_, out.prompt, ids);
   if (!st.ok())
     return badField("messages", "cannot encode the rendered messages: " +
                                     st.message);
