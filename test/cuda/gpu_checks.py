@@ -13,6 +13,13 @@ sm_90` and runs each plan on both devices (docs/cuda-runtime.md):
   * generation plans (test/peer/models/llama_gqa.onnx, gpt2.onnx) with
     `--batch` greedy requests: the same output_ids token for token.
 
+With --fake-driver PATH (ctest cuda_fake_plans, no GPU needed) only the
+CUDA side runs, on the fake libcuda.so.1 of test/cuda/fake_driver as an
+sm_90 device: every plan must load its sm_90 PTX and run all its launches
+without a driver error (the fake rejects any copy or launch argument outside
+its live allocations, so this checks the runtime against the compiler's real
+launch schedules); values are not compared, the fake executes nothing.
+
 Prints "SKIP: <reason>" and exits 77 (ctest's SKIP_RETURN_CODE) when there is
 no GPU (nvidia-smi absent or listing none); exits 1 on any mismatch or tool
 failure. The fake-driver gtests (runtime/unittests/cuda) check the launch
@@ -66,8 +73,8 @@ def no_gpu_reason():
     return None
 
 
-def run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, what, env=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError("%s: exit %d: %s" % (what, r.returncode, r.stderr.strip()[-2000:]))
     return r
@@ -107,19 +114,50 @@ def read_outputs(folder):
     return out
 
 
+FAKE = None  # --fake-driver: environment of the fake sm_90 device
+
+
+def fake_log_check(log):
+    """Problems in the fake driver's log of one CUDA run."""
+    lines = open(log).read().splitlines() if os.path.exists(log) else []
+    loads = [l for l in lines if l.startswith("module_load ")]
+    launches = sum(l.startswith("launch ") for l in lines)
+    problems = []
+    if len(loads) != 1 or "target=sm_90" not in loads[0]:
+        problems.append("module loads: %s" % loads)
+    if launches == 0:
+        problems.append("no launches")
+    return problems, launches
+
+
+def cuda_env(name, work):
+    if not FAKE:
+        return None
+    env = dict(os.environ, **FAKE)
+    env["LLMC_FAKE_CUDA_LOG"] = os.path.join(work, name + ".fake.log")
+    if os.path.exists(env["LLMC_FAKE_CUDA_LOG"]):
+        os.remove(env["LLMC_FAKE_CUDA_LOG"])
+    return env
+
+
 def check_exec(llmc, llmrun, name, model_args, work, rng):
     plan = os.path.join(work, name + ".plan")
     run([llmc, "compile", *model_args, "-o", plan, "--target", TARGETS], "llmc compile")
     spec = json.loads(run([llmc, "inspect", plan, "--json"], "llmc inspect").stdout)
     inputs = random_inputs(spec["inputs"], rng, work)
     results = {}
-    for device in ("cpu", "cuda"):
+    for device in ("cuda",) if FAKE else ("cpu", "cuda"):
         out = os.path.join(work, name + "_" + device)
         cmd = [llmrun, plan, "--exec", "--device", device, "--output-dir", out]
         for i in inputs:
             cmd += ["--input", i]
-        run(cmd, "llmrun --device " + device)
+        env = cuda_env(name, work) if device == "cuda" else None
+        run(cmd, "llmrun --device " + device, env)
         results[device] = read_outputs(out)
+    if FAKE:
+        problems, launches = fake_log_check(env["LLMC_FAKE_CUDA_LOG"])
+        return problems, "%d launches on the fake driver, %d outputs" % (
+            launches, len(results["cuda"]))
     problems = []
     for out, ref in results["cpu"].items():
         got = results["cuda"].get(out)
@@ -144,12 +182,20 @@ def check_generation(llmc, llmrun, name, model_args, work):
             f.write(json.dumps({"id": "r%d" % i, "prompt_ids": ids, "max_tokens": 16,
                                 "temperature": 0, "ignore_eos": True}) + "\n")
     ids = {}
-    for device in ("cpu", "cuda"):
+    for device in ("cuda",) if FAKE else ("cpu", "cuda"):
         out = os.path.join(work, "%s_%s.jsonl" % (name, device))
+        env = cuda_env(name, work) if device == "cuda" else None
         run([llmrun, plan, "--batch", requests, "-o", out, "--device", device],
-            "llmrun --batch --device " + device)
+            "llmrun --batch --device " + device, env)
         with open(out) as f:
-            ids[device] = {r["id"]: r.get("output_ids") for r in map(json.loads, f)}
+            results = list(map(json.loads, f))
+        ids[device] = {r["id"]: r.get("output_ids") for r in results}
+    if FAKE:
+        problems, launches = fake_log_check(env["LLMC_FAKE_CUDA_LOG"])
+        problems += ["%s: %s" % (r["id"], r.get("error")) for r in results
+                     if r.get("finish_reason") == "error"]
+        return problems, "%d launches on the fake driver for %d requests" % (
+            launches, len(results))
     problems = ["%s: cpu %s, cuda %s" % (k, v, ids["cuda"].get(k))
                 for k, v in ids["cpu"].items() if ids["cuda"].get(k) != v]
     return problems, "%d greedy requests" % len(ids["cpu"])
@@ -159,8 +205,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--keep", help="work in this folder and keep it")
+    ap.add_argument("--fake-driver", help="only the CUDA side, on this fake "
+                    "libcuda.so.1 (no GPU needed; values not compared)")
     args = ap.parse_args()
-    why = no_gpu_reason()
+    global FAKE
+    if args.fake_driver:
+        FAKE = {"LLMC_CUDA_DRIVER": os.path.abspath(args.fake_driver),
+                "LLMC_FAKE_CUDA_CC": "9.0"}
+        for v in ("LLMC_FAKE_CUDA_INIT_ERROR", "LLMC_FAKE_CUDA_FAIL_LAUNCH"):
+            os.environ.pop(v, None)
+    why = None if FAKE else no_gpu_reason()
     if why:
         print("SKIP: " + why)
         return SKIP
@@ -184,7 +238,7 @@ def main():
                 failures += 1
                 print("FAIL %s: %s" % (name, "; ".join(problems)))
             else:
-                print("ok %s: %s equal on cuda and cpu" % (name, what))
+                print("ok %s: %s" % (name, what + ("" if FAKE else " equal on cuda and cpu")))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
