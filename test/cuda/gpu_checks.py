@@ -4,7 +4,8 @@
     /usr/bin/python3 test/cuda/gpu_checks.py --build BUILD_DIR [--keep DIR]
 
 Compiles the repo's test models with `llmc compile --target cpu,sm_80,sm_89,
-sm_90` and runs each plan on both devices (docs/cuda-runtime.md):
+sm_90` (and one with `--target sm_90` alone: a plan without CPU code) and
+runs each plan on both devices (docs/cuda-runtime.md):
   * --exec plans (test/Tools/Inputs/schedule.mlir, the tiny Llama of
     test/Transforms/Inputs/tiny_llama.onnx, test/peer/models/gpt2.onnx with
     fixed shapes) on the same seeded random inputs: every fp32 output within
@@ -50,6 +51,10 @@ def llama_shapes(past, layers, kv, dh, s=5, p=3):
 
 EXEC_MODELS = [
     ("schedule", [os.path.join(ROOT, "test/Tools/Inputs/schedule.mlir")]),
+    # No CPU code in the plan: it runs on CUDA only (the CPU reference is
+    # compiled separately).
+    ("schedule_sm90_only", [os.path.join(ROOT, "test/Tools/Inputs/schedule.mlir"),
+                            "--target", "sm_90"]),
     ("tiny_llama", [os.path.join(ROOT, "test/Transforms/Inputs/tiny_llama.onnx")]
      + llama_shapes("past_key_values", 2, 2, 8)),
     ("gpt2", [os.path.join(ROOT, "test/peer/models/gpt2.onnx")]
@@ -142,13 +147,21 @@ def cuda_env(name, work):
 
 def check_exec(llmc, llmrun, name, model_args, work, rng):
     plan = os.path.join(work, name + ".plan")
-    run([llmc, "compile", *model_args, "-o", plan, "--target", TARGETS], "llmc compile")
+    plans = {"cpu": plan, "cuda": plan}
+    if "--target" in model_args:
+        plans["cpu"] = os.path.join(work, name + "_cpu.plan")
+        run([llmc, "compile", *model_args, "-o", plan], "llmc compile")
+        if not FAKE:
+            run([llmc, "compile", *model_args, "-o", plans["cpu"], "--target", "cpu"],
+                "llmc compile")
+    else:
+        run([llmc, "compile", *model_args, "-o", plan, "--target", TARGETS], "llmc compile")
     spec = json.loads(run([llmc, "inspect", plan, "--json"], "llmc inspect").stdout)
     inputs = random_inputs(spec["inputs"], rng, work)
     results = {}
     for device in ("cuda",) if FAKE else ("cpu", "cuda"):
         out = os.path.join(work, name + "_" + device)
-        cmd = [llmrun, plan, "--exec", "--device", device, "--output-dir", out]
+        cmd = [llmrun, plans[device], "--exec", "--device", device, "--output-dir", out]
         for i in inputs:
             cmd += ["--input", i]
         env = cuda_env(name, work) if device == "cuda" else None

@@ -111,10 +111,10 @@ static int compile(const CompileCLIOptions &opts) {
       return 1;
     }
   }
-  if (!cpuTarget) {
-    // The runtime executes CPU code only for now (GPU execution is a later
-    // slice), so every plan carries it.
-    std::cerr << "llmc: error: --target must include cpu\n";
+  // Without `cpu` the plan runs only on CUDA (docs/cuda-runtime.md).
+  if (!cpuTarget && ptxChips.empty()) {
+    std::cerr << "llmc: error: --target needs cpu or a chip (sm_80, sm_89, "
+                 "sm_90)\n";
     return 1;
   }
 
@@ -206,19 +206,20 @@ static int compile(const CompileCLIOptions &opts) {
       return 1;
     ptxSections.emplace_back("ptx-" + chip, llmc::serializePTXCode(*ptx));
   }
-  llmc::CPUCodegenOptions cpuOptions;
-  cpuOptions.cpu = opts.cpu;
-  cpuOptions.configurePassManager = configure;
-  if (failed(llmc::lowerKernelsToLLVMDialect(*kernels, cpuOptions)))
-    return 1;
-  FailureOr<std::vector<uint8_t>> code =
-      llmc::emitCPUSharedObject(*kernels, kernelNames, cpuOptions);
-  if (failed(code))
-    return 1;
-
   llmc::PlanBuildOptions planOptions;
   planOptions.producer = std::string("llmc ") + LLMC_VERSION;
-  planOptions.code.push_back({"cpu-x86_64", std::move(*code)});
+  if (cpuTarget) {
+    llmc::CPUCodegenOptions cpuOptions;
+    cpuOptions.cpu = opts.cpu;
+    cpuOptions.configurePassManager = configure;
+    if (failed(llmc::lowerKernelsToLLVMDialect(*kernels, cpuOptions)))
+      return 1;
+    FailureOr<std::vector<uint8_t>> code =
+        llmc::emitCPUSharedObject(*kernels, kernelNames, cpuOptions);
+    if (failed(code))
+      return 1;
+    planOptions.code.push_back({"cpu-x86_64", std::move(*code)});
+  }
   for (auto &[target, text] : ptxSections)
     planOptions.code.push_back(
         {target, std::vector<uint8_t>(text.begin(), text.end())});
@@ -255,9 +256,12 @@ static int compile(const CompileCLIOptions &opts) {
         std::vector<uint8_t>(tokenizer.chatTemplate.begin(),
                              tokenizer.chatTemplate.end()));
   planOptions.metadata = std::move(metadata);
-  planOptions.metadata["cpu"] = opts.cpu;
-  if (std::string features = requiredCpuFeatures(opts.cpu); !features.empty())
-    planOptions.metadata["cpu.features"] = features;
+  if (cpuTarget) {
+    planOptions.metadata["cpu"] = opts.cpu;
+    if (std::string features = requiredCpuFeatures(opts.cpu);
+        !features.empty())
+      planOptions.metadata["cpu.features"] = features;
+  }
   llmc::StripWeightsReport stripped;
   if (opts.noWeights) {
     planOptions.stripWeights.model = opts.import.model;
