@@ -65,7 +65,7 @@ struct KernelSchedule {
   struct Launch {
     CUfunction function = nullptr;
     std::string name;
-    unsigned grid[3], block[3];
+    unsigned grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
     std::vector<PtxArg> args;
   };
   std::string name;

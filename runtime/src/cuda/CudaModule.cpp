@@ -22,7 +22,7 @@ std::string firstLine(const char *log) {
 
 class CudaModule final : public CodeModule {
 public:
-  CudaModule(CudaDevice &dev) : dev_(dev) {}
+  explicit CudaModule(CudaDevice &dev) : dev_(dev) {}
   ~CudaModule() override {
     if (!dev_.bind().ok())
       return;
