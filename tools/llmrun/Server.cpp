@@ -22,6 +22,7 @@
 #include "serve/TokenizeHandler.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -227,11 +228,17 @@ bool sameKey(std::string_view a, const std::string &b) {
 
 class Server {
 public:
-  Server(const ServerOptions &opts, EngineThread &engine, Metrics &metrics,
-         const text::Tokenizer *tok, int32_t vocab)
-      : opts_(opts), engine_(engine), metrics_(metrics),
-        ctx_{opts, engine, tok, vocab},
+  Server(const ServerOptions &opts, Metrics &metrics)
+      : opts_(opts), metrics_(metrics),
         created_(static_cast<int64_t>(std::time(nullptr))) {}
+
+  // The plan is loaded: requests go to `engine` from now on.
+  void setEngine(EngineThread &engine, const text::Tokenizer *tok,
+                 int32_t vocab) {
+    engine_ = &engine;
+    ctx_.reset(new ServerContext{opts_, engine, tok, vocab});
+    ready_.store(true, std::memory_order_release);
+  }
 
   void startMonitor() {
     monitor_ = std::thread([this] {
@@ -302,7 +309,8 @@ public:
         if (!c->scope) // still reading a request
           ::shutdown(c->fd, SHUT_RDWR);
       l.unlock();
-      engine_.cancelAll();
+      if (ready_.load(std::memory_order_acquire))
+        engine_->cancelAll();
       l.lock();
       done = doneCv_.wait_for(l, std::chrono::seconds(5), allDone);
     }
@@ -547,7 +555,7 @@ private:
                              "", "server_shutting_down"},
                             {{http::field::retry_after, "1"}});
     }
-    if (opts_.maxQueue >= 0 && engine_.queueFull(opts_.maxQueue)) {
+    if (opts_.maxQueue >= 0 && engine_->queueFull(opts_.maxQueue)) {
       metrics_.requestRejected();
       return w.sendApiError({http::status::too_many_requests,
                              "too many requests waiting (--max-queue " +
@@ -556,7 +564,7 @@ private:
                              "", "queue_full"},
                             {{http::field::retry_after, "1"}});
     }
-    return handler(ctx_, req.body(), w);
+    return handler(*ctx_, req.body(), w);
   }
 
   // Returns false when the connection must close.
@@ -585,6 +593,9 @@ private:
     if (path == "/health") {
       if (m != http::verb::get && m != http::verb::head)
         return wrongMethod("GET");
+      if (!ready_.load(std::memory_order_acquire))
+        return w.sendJson(http::status::service_unavailable,
+                          {{"status", "loading"}});
       if (stopping())
         return w.sendJson(http::status::service_unavailable,
                           {{"status", "draining"}});
@@ -597,6 +608,11 @@ private:
                         "text/plain; version=0.0.4; charset=utf-8",
                         metrics_.render());
     }
+    if (!ready_.load(std::memory_order_acquire))
+      return w.sendApiError({http::status::service_unavailable,
+                             "the model is still loading; retry later", "",
+                             "model_loading"},
+                            {{http::field::retry_after, "1"}});
     if (path == "/v1/models") {
       if (m != http::verb::get)
         return wrongMethod("GET");
@@ -604,7 +620,7 @@ private:
                     {"object", "model"},
                     {"created", created_},
                     {"owned_by", "llmc"},
-                    {"max_model_len", engine_.maxContext()}};
+                    {"max_model_len", engine_->maxContext()}};
       return w.sendJson(http::status::ok,
                         {{"object", "list"}, {"data", json::array({model})}});
     }
@@ -623,7 +639,7 @@ private:
       if (m != http::verb::post)
         return wrongMethod("POST");
       return (path == "/tokenize" ? handleTokenize : handleDetokenize)(
-          ctx_, req.body(), w);
+          *ctx_, req.body(), w);
     }
     return w.sendApiError(
         {http::status::not_found,
@@ -635,9 +651,11 @@ private:
   }
 
   const ServerOptions &opts_;
-  EngineThread &engine_;
   Metrics &metrics_;
-  ServerContext ctx_;
+  // Set once by setEngine (before ready_), read after ready_.
+  EngineThread *engine_ = nullptr;
+  std::unique_ptr<ServerContext> ctx_;
+  std::atomic<bool> ready_{false};
   int64_t created_;
   std::atomic<uint64_t> nextRequestId_{0};
 
@@ -663,18 +681,10 @@ void raiseFileLimit() {
 
 } // namespace
 
-int serve(const ServerOptions &options, const GenerationConfig &config,
-          StepExecutor &executor, const text::Tokenizer *tokenizer) {
+int serve(const ServerOptions &options, const EngineLoader &load) {
   std::signal(SIGPIPE, SIG_IGN);
   raiseFileLimit();
   Metrics metrics(options.modelId, options.metricsVllmNames);
-  EngineThread engine(config, executor);
-  engine.setMetrics(&metrics);
-  Status st = engine.init();
-  if (!st.ok()) {
-    std::cerr << "llmrun: error: " << st.message << "\n";
-    return 1;
-  }
 
   net::io_context ioc;
   tcp::acceptor acceptor(ioc);
@@ -698,9 +708,10 @@ int serve(const ServerOptions &options, const GenerationConfig &config,
               << options.port << ": " << ec.message() << "\n";
     return 1;
   }
+  std::string url = "http://" + options.host + ":" +
+                    std::to_string(acceptor.local_endpoint().port());
 
-  engine.start();
-  Server server(options, engine, metrics, tokenizer, executor.vocabSize());
+  Server server(options, metrics);
   server.startMonitor();
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code &, int) {
@@ -727,21 +738,70 @@ int serve(const ServerOptions &options, const GenerationConfig &config,
     });
   };
   accept();
-  std::cerr << "llmrun: serving '" << options.modelId << "' on http://"
-            << options.host << ":" << acceptor.local_endpoint().port()
-            << " (context " << engine.maxContext() << " tokens)" << std::endl;
+  std::cerr << "llmrun: listening on " << url << "; loading '"
+            << options.modelId << "'" << std::endl;
+
+  // Loading runs beside the acceptor, so probes get 503 "loading" instead
+  // of "connection refused".
+  ServedEngine served;
+  std::unique_ptr<EngineThread> engine;
+  int loadRc = 0;
+  std::thread loader([&] {
+    blockStopSignals();
+    loadRc = load(served);
+    if (loadRc == 0) {
+      engine = std::make_unique<EngineThread>(served.config, *served.executor);
+      engine->setMetrics(&metrics);
+      Status st = engine->init();
+      if (!st.ok()) {
+        std::cerr << "llmrun: error: " << st.message << "\n";
+        engine.reset();
+        loadRc = 1;
+      }
+    }
+    if (loadRc != 0) {
+      net::post(ioc, [&] {
+        acceptor.close();
+        ioc.stop();
+      });
+      return;
+    }
+    engine->start();
+    server.setEngine(*engine, served.tokenizer, served.executor->vocabSize());
+    std::cerr << "llmrun: serving '" << options.modelId << "' on " << url
+              << " (context " << engine->maxContext() << " tokens)"
+              << std::endl;
+  });
   ioc.run();
-  std::cerr << "llmrun: shutting down: finishing in-flight requests"
-            << std::endl;
+  loader.join(); // a SIGTERM while loading waits for the load to end
+  if (loadRc == 0)
+    std::cerr << "llmrun: shutting down: finishing in-flight requests"
+              << std::endl;
   bool drained = server.drain();
-  engine.stopAndJoin();
+  if (engine)
+    engine->stopAndJoin();
+  // Another SIGTERM while exiting must not turn exit status 0 into a kill.
+  signals.clear(ec);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   if (!drained) {
     // Connection threads still blocked would outlive the objects they use.
     std::cerr << "llmrun: stopped (connections left behind)" << std::endl;
-    std::_Exit(0);
+    std::_Exit(loadRc);
   }
-  std::cerr << "llmrun: stopped" << std::endl;
-  return 0;
+  if (loadRc == 0)
+    std::cerr << "llmrun: stopped" << std::endl;
+  return loadRc;
+}
+
+int serve(const ServerOptions &options, const GenerationConfig &config,
+          StepExecutor &executor, const text::Tokenizer *tokenizer) {
+  return serve(options, [&](ServedEngine &e) {
+    e.config = config;
+    e.executor = &executor;
+    e.tokenizer = tokenizer;
+    return 0;
+  });
 }
 
 } // namespace llmc::runtime::gen

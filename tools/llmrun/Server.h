@@ -8,6 +8,7 @@
 #include "llmc/runtime/text/Tokenizer.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace llmc::runtime::text {
@@ -36,10 +37,22 @@ struct ServerOptions {
   bool metricsVllmNames = false; // /metrics also under vllm: names
 };
 
-// Serves until SIGTERM or SIGINT, then stops accepting, finishes in-flight
-// requests (cancelling what is left after drainTimeout) and returns 0 (1
-// when it could not start). `tokenizer` may be null: text prompts are then
-// rejected.
+// What serving needs from the loaded plan; the loader keeps it alive.
+struct ServedEngine {
+  GenerationConfig config;
+  StepExecutor *executor = nullptr;
+  const text::Tokenizer *tokenizer = nullptr; // null: text prompts rejected
+};
+// Loads the plan; returns 0, or an exit status after printing the error.
+using EngineLoader = std::function<int(ServedEngine &)>;
+
+// Listens first, then runs `load` (the slow part: weights, kernels) while
+// /health answers 503 "loading"; serves until SIGTERM or SIGINT, then stops
+// accepting, finishes in-flight requests (cancelling what is left after
+// drainTimeout) and returns 0 (1, or the loader's status, when it could not
+// start).
+int serve(const ServerOptions &options, const EngineLoader &load);
+// The same with the plan already loaded.
 int serve(const ServerOptions &options, const GenerationConfig &config,
           StepExecutor &executor, const text::Tokenizer *tokenizer);
 

@@ -581,9 +581,6 @@ int serveMode(const Options &opts) {
     if (!st.ok())
       return fail(st.message);
     plan.reset(); // setUpGeneration opens it again
-    GenerationSetup setup;
-    if (int rc = setUpGeneration(opts, hasTokenizer, "serving", setup))
-      return rc;
     gen::ServerOptions so;
     so.host = opts.host;
     so.port = opts.port;
@@ -603,8 +600,16 @@ int serveMode(const Options &opts) {
     so.metricsVllmNames = opts.metricsVllmNames;
     so.modelId = std::filesystem::path(opts.plan).stem().string();
     so.chatTemplate = chatTemplate.get();
-    return gen::serve(so, setup.config, *setup.executor,
-                      setup.tokenizer.get());
+    // Loaded while the server already listens (/health: 503 "loading").
+    GenerationSetup setup;
+    return gen::serve(so, [&](gen::ServedEngine &e) {
+      if (int rc = setUpGeneration(opts, hasTokenizer, "serving", setup))
+        return rc;
+      e.config = setup.config;
+      e.executor = setup.executor.get();
+      e.tokenizer = setup.tokenizer.get();
+      return 0;
+    });
   }
 }
 

@@ -96,9 +96,11 @@ void EngineThread::loop() {
       for (auto &[seq, live] : live_)
         session_.abort(seq, st.message);
     }
+    // Gauges first: a client that reads /metrics after its answer sees the
+    // step that produced it.
+    recordGauges();
     publishTokens(tokens);
     publishFinished();
-    recordGauges();
   }
 }
 
