@@ -29,18 +29,9 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from bench_common import ROOT, vocab_size
+
 SUMMARY = re.compile(r"(\d+) generated tokens in ([\d.]+) s: ([\d.]+) generated tok/s.*?(\d+) steps, (\d+) preemptions")
-
-
-def vocab_size(model):
-    import onnx
-    m = onnx.load(model, load_external_data=False)
-    for out in m.graph.output:
-        if out.name == "logits":
-            return out.type.tensor_type.shape.dim[2].dim_value
-    raise SystemExit("no logits output with a static vocab dim in " + model)
 
 
 def run_llmrun(build, plan, requests, out, extra):

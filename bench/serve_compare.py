@@ -20,34 +20,17 @@ test; docs/performance.md has the numbers.
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from bench_common import ROOT, import_serving_common, vocab_size
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def vocab_size(model):
-    import onnx
-    m = onnx.load(model, load_external_data=False)
-    for out in m.graph.output:
-        if out.name == "logits":
-            return out.type.tensor_type.shape.dim[2].dim_value
-    raise SystemExit("no logits output with a static vocab dim in " + model)
+serving = import_serving_common()
 
 
 def serve_and_bench(args, plan, vocab, server_flags, log_path):
-    port = free_port()
+    port = serving.free_port()
     llmrun = os.path.join(args.build, "bin", "llmrun")
     bench = os.path.join(args.build, "bin", "llmc-serve-bench")
     with open(log_path, "w") as log:
@@ -66,12 +49,7 @@ def serve_and_bench(args, plan, vocab, server_flags, log_path):
                                  % (p.returncode, p.stderr.strip(), p.stdout[-2000:]))
             return json.loads(p.stdout)
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            serving.stop_server(server, wait=60)
 
 
 def row(name, s):

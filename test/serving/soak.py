@@ -15,34 +15,22 @@ RLIMIT_NOFILE is raised to the hard one (SKIP when that is too low).
 Usage: soak.py --build BUILD_DIR [--clients 1000]
 """
 import argparse
-import http.client
 import json
 import os
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from serving_common import ROOT, compile_plan, request, start_server, stop_server
+
 MODEL = os.path.join(ROOT, "test", "peer", "models", "llama_gqa.onnx")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def health(port):
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", "/health")
-        status = conn.getresponse().status
-        conn.close()
-        return status == 200
+        return request(port, "GET", "/health", timeout=10)[0] == 200
     except OSError:
         return False
 
@@ -79,21 +67,16 @@ def main():
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="llmc_soak_")
     plan = os.path.join(tmp, "llama_gqa.plan")
-    subprocess.run([llmc, "compile", MODEL, "-o", plan, "--max-batch", "32",
-                    "--max-num-tokens", "128"], check=True, timeout=120)
+    compile_plan(llmc, MODEL, plan, "--max-batch", "32", "--max-num-tokens", "128",
+                 timeout=120)
 
-    port = free_port()
     log_path = os.path.join(tmp, "server.log")
     log = open(log_path, "w")
-    server = subprocess.Popen([llmrun, plan, "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=log, stderr=log, preexec_fn=raise_nofile)
+    server, port, _, _ = start_server(llmrun, plan, ["--host", "127.0.0.1"],
+                                      log=lambda: open(log_path).read(), stdout=log,
+                                      stderr=log, preexec_fn=raise_nofile)
     failures = []
     try:
-        deadline = time.time() + 30
-        while not health(port):
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("server did not come up: " + open(log_path).read())
-            time.sleep(0.1)
         before = proc_counts(server.pid)
 
         cmd = [bench, "--port", str(port), "--concurrency", str(args.clients),
@@ -141,14 +124,8 @@ def main():
                 failures.append("server kept %d fds / %d threads after the load (had %d / %d)"
                                 % (after[0], after[1], before[0], before[1]))
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-                failures.append("the server did not exit within 30 s of SIGTERM")
+        if stop_server(server) == "timeout":
+            failures.append("the server did not exit within 30 s of SIGTERM")
         log.close()
     if server.returncode != 0:
         failures.append("server exit status %d after SIGTERM" % server.returncode)

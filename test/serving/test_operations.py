@@ -24,84 +24,28 @@ the next waits: a queue to fill), then against servers on free ports checks:
 Usage: test_operations.py --build BUILD_DIR [--plan KJV_PLAN]
 """
 import argparse
-import http.client
 import json
 import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from serving_common import (check, compile_kjv, report, request,
+                            start_server as start_llmrun, stop_server)
+
 KEY = "test-key-123"
 AUTH = {"Authorization": "Bearer " + KEY}
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(port, method, path, body=None, headers=None, timeout=60):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers=h)
-    resp = conn.getresponse()
-    payload = resp.read()
-    conn.close()
-    return resp.status, dict(resp.getheaders()), payload
-
 
 def start_server(llmrun, plan, extra=()):
-    port = free_port()
-    server = subprocess.Popen([llmrun, plan, "--port", str(port)] + list(extra),
-                              stderr=subprocess.PIPE, text=True)
-    # stderr is read all along so the access log never fills the pipe.
-    lines = []
-    reader = threading.Thread(target=lambda: lines.extend(server.stderr), daemon=True)
-    reader.start()
-    deadline = time.time() + 60
-    while True:
-        try:
-            # The server listens before it loads the plan: 503 "loading".
-            status, _, payload = request(port, "GET", "/health", timeout=5)
-            if status == 200:
-                return server, port, lines, reader
-            check(status == 503 and json.loads(payload) == {"status": "loading"},
-                  "/health while starting: %s %s" % (status, payload))
-        except OSError:
-            pass
-        if time.time() > deadline or server.poll() is not None:
-            server.kill()
-            raise SystemExit("server did not come up: " + "".join(lines))
-        time.sleep(0.1)
-
-
-def stop_server(server, reader, sig=signal.SIGTERM, wait=30):
-    if sig is not None and server.poll() is None:
-        server.send_signal(sig)
-    try:
-        rc = server.wait(wait)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        rc = "timeout"
-    reader.join(5)
-    return rc
+    def loading(status, payload):
+        check(status == 503 and json.loads(payload) == {"status": "loading"},
+              "/health while starting: %s %s" % (status, payload))
+    return start_llmrun(llmrun, plan, extra, on_loading=loading)
 
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
@@ -451,21 +395,13 @@ def main():
     llmrun = os.path.join(args.build, "bin", "llmrun")
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="llmc_serving_ops_")
-    kjv = os.path.join(ROOT, "models", "kjv")
     plan = args.plan or os.path.join(tmp, "kjv.plan")
     if not args.plan:
-        subprocess.run([llmc, "compile", os.path.join(kjv, "kjv.onnx"), "-o", plan,
-                        "--tokenizer", os.path.join(kjv, "tokenizer.model"),
-                        "--max-batch", "1", "--max-num-tokens", "16"], check=True,
-                       timeout=300)
+        compile_kjv(llmc, plan, "--max-batch", "1", "--max-num-tokens", "16")
     err = check_main_server(llmrun, plan)
     err += check_connection_limit_and_drain(llmrun, plan)
-    if failures:
-        print("".join(l for l in err.splitlines(True) if '"path":"/metrics"' not in l))
-        print("%d failures" % len(failures))
-        return 1
-    print("serving_operations: all checks passed in %.1f s" % (time.time() - start))
-    return 0
+    err = "".join(l for l in err.splitlines(True) if '"path":"/metrics"' not in l)
+    return report("serving_operations", err, start)
 
 
 if __name__ == "__main__":

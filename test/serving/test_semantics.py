@@ -18,17 +18,16 @@ checks on loopback:
 Usage: test_semantics.py --build BUILD_DIR [--plan KJV_PLAN]
 """
 import argparse
-import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KJV = os.path.join(ROOT, "models", "kjv")
+from serving_common import (check, compile_kjv, report, request,
+                            start_server as start_llmrun, stop_server)
+
 DEADLINE = time.time() + 240  # every wait below is bounded by this too
 
 # A small template that starts with bos_token: the chat endpoint must turn
@@ -52,21 +51,6 @@ def render(messages, add_generation_prompt=True):
     return out + ("ASSISTANT:" if add_generation_prompt else "")
 
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def timeout():
     return max(1.0, min(60.0, DEADLINE - time.time()))
 
@@ -76,25 +60,16 @@ class Client:
         self.port = port
 
     def post(self, path, body):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout())
-        conn.request("POST", path, body=json.dumps(body),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        payload = resp.read()
-        conn.close()
+        status, _, payload = request(self.port, "POST", path, body, timeout=timeout())
         try:
-            return resp.status, json.loads(payload)
+            return status, json.loads(payload)
         except ValueError:
-            return resp.status, payload
+            return status, payload
 
     def stream(self, path, body):
         """Returns (status, [parsed chunks], done_seen)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout())
-        conn.request("POST", path, body=json.dumps(dict(body, stream=True)),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        buf = resp.read()
-        conn.close()
+        status, _, buf = request(self.port, "POST", path, dict(body, stream=True),
+                                 timeout=timeout())
         chunks, done = [], False
         for block in buf.decode().split("\n\n"):
             if not block.strip():
@@ -104,32 +79,12 @@ class Client:
                 done = True
             else:
                 chunks.append(json.loads(data))
-        return resp.status, chunks, done
-
-    def health(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-        conn.request("GET", "/health")
-        status = conn.getresponse().status
-        conn.close()
-        return status
+        return status, chunks, done
 
 
 def start_server(llmrun, plan):
-    port = free_port()
-    server = subprocess.Popen([llmrun, plan, "--port", str(port)],
-                              stderr=subprocess.PIPE, text=True)
-    client = Client(port)
-    deadline = time.time() + 30
-    while True:
-        try:
-            if client.health() == 200:
-                return server, client
-        except OSError:
-            pass
-        if time.time() > deadline or server.poll() is not None:
-            server.kill()
-            raise SystemExit("server did not come up: " + server.stderr.read())
-        time.sleep(0.1)
+    server, port, lines, reader = start_llmrun(llmrun, plan)
+    return server, Client(port), lines, reader
 
 
 def expect_error(client, path, body, param, status_want=400):
@@ -405,9 +360,7 @@ def main():
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="llmc_semantics_")
     plan = os.path.join(tmp, "kjv.plan")
-    cmd = [llmc, "compile", os.path.join(KJV, "kjv.onnx"), "-o", plan,
-           "--tokenizer", os.path.join(KJV, "tokenizer.model"),
-           "--max-batch", "4", "--max-num-tokens", "32"]
+    flags = ["--max-batch", "4", "--max-num-tokens", "32"]
     helptext = subprocess.run([llmc, "compile", "--help"], capture_output=True,
                               text=True, timeout=60).stdout
     have_template = "--chat-template" in helptext
@@ -415,12 +368,12 @@ def main():
         tpl = os.path.join(tmp, "chat.jinja")
         with open(tpl, "w") as f:
             f.write(CHAT_TEMPLATE)
-        cmd += ["--chat-template", tpl]
+        flags += ["--chat-template", tpl]
     if args.plan:
         plan = args.plan
     else:
-        subprocess.run(cmd, check=True, timeout=180)
-    server, client = start_server(llmrun, plan)
+        compile_kjv(llmc, plan, *flags, timeout=180)
+    server, client, lines, reader = start_server(llmrun, plan)
     try:
         if args.plan:  # does the given plan have a chat template?
             _, r = client.post("/v1/chat/completions", {"messages": [
@@ -433,19 +386,9 @@ def main():
         check_completions(client)
         check_chat(client, have_template)
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        err = server.stderr.read()
-    if failures:
-        print(err[-4000:])
-        print("%d failures" % len(failures))
-        return 1
-    print("serving_semantics: all checks passed in %.1f s" % (time.time() - start))
-    return 0
+        stop_server(server, reader)
+        err = "".join(lines)
+    return report("serving_semantics", err[-4000:], start)
 
 
 if __name__ == "__main__":

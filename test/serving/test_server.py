@@ -15,33 +15,19 @@ gives --batch's ids and text, streamed or not.
 Usage: test_server.py --build BUILD_DIR
 """
 import argparse
-import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from serving_common import (ROOT, check, compile_kjv, compile_plan, report, request,
+                            start_server as start_llmrun)
+
 MODEL = os.path.join(ROOT, "test", "peer", "models", "llama_gqa.onnx")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Client:
@@ -49,65 +35,31 @@ class Client:
         self.port = port
 
     def request(self, method, path, body=None, raw=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        h = {"Content-Type": "application/json"}
-        h.update(headers or {})
-        conn.request(method, path, body=data, headers=h)
-        resp = conn.getresponse()
-        payload = resp.read()
-        conn.close()
-        return resp.status, resp.getheader("Content-Type", ""), payload
+        status, h, payload = request(self.port, method, path, body, headers, raw=raw)
+        return status, h.get("Content-Type", ""), payload
 
     def json(self, method, path, body=None, raw=None):
         status, ctype, payload = self.request(method, path, body, raw)
         return status, json.loads(payload) if payload else None
 
     def stream(self, body):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request("POST", "/v1/completions", body=json.dumps(body),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
+        status, h, buf = request(self.port, "POST", "/v1/completions", body)
         events = []
-        buf = b""
-        while True:
-            chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(1)
-            if not chunk:
-                break
-            buf += chunk
-        conn.close()
         for block in buf.decode().split("\n\n"):
             if block.strip():
                 assert block.startswith("data: "), block
                 events.append(block[len("data: "):])
-        return resp.status, resp.getheader("Content-Type", ""), events
+        return status, h.get("Content-Type", ""), events
 
 
 def start_server(llmrun, plan, extra=()):
-    port = free_port()
-    server = subprocess.Popen([llmrun, plan, "--port", str(port)] + list(extra),
-                              stderr=subprocess.PIPE, text=True)
-    client = Client(port)
-    deadline = time.time() + 30
-    while True:
-        try:
-            status, _ = client.json("GET", "/health")
-            if status == 200:
-                return server, client
-        except OSError:
-            pass
-        if time.time() > deadline or server.poll() is not None:
-            server.kill()
-            raise SystemExit("server did not come up: " + server.stderr.read())
-        time.sleep(0.1)
+    server, port, lines, reader = start_llmrun(llmrun, plan, extra)
+    return server, Client(port), lines, reader
 
 
 def check_text_prompts(llmc, llmrun, tmp):
-    kjv = os.path.join(ROOT, "models", "kjv")
     plan = os.path.join(tmp, "kjv.plan")
-    subprocess.run([llmc, "compile", os.path.join(kjv, "kjv.onnx"), "-o", plan,
-                    "--tokenizer", os.path.join(kjv, "tokenizer.model"),
-                    "--max-batch", "4", "--max-num-tokens", "16"], check=True, timeout=180)
+    compile_kjv(llmc, plan, "--max-batch", "4", "--max-num-tokens", "16", timeout=180)
     prompts = ["In the beginning", "And the LORD said unto Moses,"]
     batch_in = os.path.join(tmp, "text.jsonl")
     batch_out = os.path.join(tmp, "text_results.jsonl")
@@ -119,7 +71,7 @@ def check_text_prompts(llmc, llmrun, tmp):
                    timeout=120, stderr=subprocess.DEVNULL)
     with open(batch_out) as f:
         expected = [json.loads(line) for line in f]
-    server, client = start_server(llmrun, plan)
+    server, client, lines, reader = start_server(llmrun, plan)
     try:
         for p, want in zip(prompts, expected):
             body = {"prompt": p, "max_tokens": 24, "temperature": 0}
@@ -144,7 +96,8 @@ def check_text_prompts(llmc, llmrun, tmp):
         if server.poll() is None:
             server.kill()
             server.wait()
-    return server.stderr.read()
+        reader.join(5)
+    return "".join(lines)
 
 
 def main():
@@ -158,8 +111,7 @@ def main():
     start = time.time()
     tmp = tempfile.mkdtemp(prefix="llmc_serving_")
     plan = os.path.join(tmp, "llama_gqa.plan")
-    subprocess.run([llmc, "compile", MODEL, "-o", plan, "--max-batch", "4",
-                    "--max-num-tokens", "16"], check=True, timeout=120)
+    compile_plan(llmc, MODEL, plan, "--max-batch", "4", "--max-num-tokens", "16", timeout=120)
 
     # Prompts of 3 to 37 tokens (longer than the 16-token step: chunked
     # prefill); one sampled request with a seed.
@@ -193,24 +145,8 @@ def main():
         b.update(extra)
         return b
 
-    port = free_port()
-    server = subprocess.Popen([llmrun, plan, "--port", str(port),
-                               "--max-request-bytes", "65536"],
-                              stderr=subprocess.PIPE, text=True)
-    client = Client(port)
+    server, client, lines, reader = start_server(llmrun, plan, ["--max-request-bytes", "65536"])
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                status, body = client.json("GET", "/health")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("server did not come up: " + server.stderr.read())
-            time.sleep(0.1)
-
         status, models = client.json("GET", "/v1/models")
         check(status == 200 and models["data"][0]["id"] == "llama_gqa",
               "/v1/models: %s %s" % (status, models))
@@ -344,15 +280,11 @@ def main():
         if server.poll() is None:
             server.kill()
             server.wait()
-        err = server.stderr.read()
+        reader.join(5)
+        err = "".join(lines)
     if not args.skip_text:
         err += check_text_prompts(llmc, llmrun, tmp)
-    if failures:
-        print(err)
-        print("%d failures" % len(failures))
-        return 1
-    print("serving: all checks passed in %.1f s" % (time.time() - start))
-    return 0
+    return report("serving", err, start)
 
 
 if __name__ == "__main__":

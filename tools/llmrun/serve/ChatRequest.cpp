@@ -267,15 +267,8 @@ std::optional<ApiError> ChatParser::encode(ChatCompletion &out) {
                                     st.message);
   if (ids.empty())
     return badField("messages", "the rendered messages encode to no tokens");
-  int64_t n = static_cast<int64_t>(ids.size());
-  if (n >= maxContext_)
-    return badField("messages",
-                    "the messages render to " + std::to_string(n) +
-                        " tokens but the model's context is " +
-                        std::to_string(maxContext_) +
-                        " tokens, and at least one must be left to generate",
-                    "context_length_exceeded");
-  return std::nullopt;
+  return checkPromptFits("messages", "the messages render to", ids.size(),
+                         maxContext_);
 }
 
 } // namespace llmc::runtime::gen

@@ -5,16 +5,12 @@
 
 namespace llmc::runtime::gen {
 
-namespace {
-
 int64_t codePoints(const std::string &s) {
   int64_t n = 0;
   for (unsigned char c : s)
     n += (c & 0xC0) != 0x80;
   return n;
 }
-
-} // namespace
 
 ChoiceStream::ChoiceStream(const text::Tokenizer *tok,
                            const GenerationJob &job,

@@ -21,6 +21,9 @@
 
 namespace llmc::runtime::gen {
 
+// Characters (UTF-8 code points) in `s`: what logprobs' text_offset counts.
+int64_t codePoints(const std::string &s);
+
 // One choice's output since the previous poll.
 struct ChoiceDelta {
   std::string text;                     // safe to show (stop strings cut)

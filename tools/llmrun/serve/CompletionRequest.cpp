@@ -89,15 +89,7 @@ std::optional<ApiError> CompletionParser::parsePrompt(Completion &out) {
   }
   if (ids.empty())
     return badField("prompt", "'prompt' is empty (it encodes to no tokens)");
-  int64_t n = static_cast<int64_t>(ids.size());
-  if (n >= maxContext_)
-    return badField("prompt",
-                    "the prompt has " + std::to_string(n) +
-                        " tokens but the model's context is " +
-                        std::to_string(maxContext_) +
-                        " tokens, and at least one must be left to generate",
-                    "context_length_exceeded");
-  return std::nullopt;
+  return checkPromptFits("prompt", "the prompt has", ids.size(), maxContext_);
 }
 
 } // namespace llmc::runtime::gen

@@ -11,6 +11,19 @@ ApiError unsupportedField(const std::string &f, const std::string &m) {
   return badField(f, m, "unsupported_field");
 }
 
+std::optional<ApiError> checkPromptFits(const std::string &field,
+                                        const std::string &counted, size_t n,
+                                        int64_t maxContext) {
+  if (static_cast<int64_t>(n) < maxContext)
+    return std::nullopt;
+  return badField(field,
+                  counted + " " + std::to_string(n) +
+                      " tokens but the model's context is " +
+                      std::to_string(maxContext) +
+                      " tokens, and at least one must be left to generate",
+                  "context_length_exceeded");
+}
+
 std::optional<ApiError> FieldReader::checkShape(
     const std::set<std::string> &known, const std::string &modelId) {
   if (!b_.is_object())

@@ -36,6 +36,13 @@ struct GenerationJob {
 
 ApiError unsupportedField(const std::string &field, const std::string &message);
 
+// A prompt of `n` tokens must leave at least one of the model's `maxContext`
+// to generate; else a 400 "context_length_exceeded" on `field` whose message
+// starts with `counted` ("the prompt has").
+std::optional<ApiError> checkPromptFits(const std::string &field,
+                                        const std::string &counted, size_t n,
+                                        int64_t maxContext);
+
 class FieldReader {
 public:
   explicit FieldReader(const nlohmann::json &body) : b_(body) {}
