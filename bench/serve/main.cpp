@@ -53,7 +53,8 @@ struct ModelInfo {
   int64_t maxModelLen = 0;
 };
 
-// GET /v1/models, retried for waitS seconds while the server comes up.
+// GET /v1/models, retried for waitS seconds while the server comes up
+// (connection refused, or 503 while it loads the plan).
 std::string probeModel(const tcp::endpoint &ep, const std::string &host,
                        double waitS, ModelInfo &out) {
   auto deadline = std::chrono::steady_clock::now() +
@@ -72,6 +73,10 @@ std::string probeModel(const tcp::endpoint &ep, const std::string &host,
       http::response<http::string_body> res;
       if (!ec)
         http::read(sock, buf, res, ec);
+      // 503: the server listens while it still loads the plan; wait on.
+      if (!ec && res.result() == http::status::service_unavailable)
+        ec = beast::error_code(boost::system::errc::resource_unavailable_try_again,
+                               boost::system::generic_category());
       if (!ec) {
         if (res.result() != http::status::ok)
           return "GET /v1/models answered " + std::to_string(res.result_int());
