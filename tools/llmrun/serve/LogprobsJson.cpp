@@ -19,29 +19,13 @@ std::string rawBytes(const text::Tokenizer &tok, TokenId id) {
   return tok.pieceSurface(id, /*first=*/false);
 }
 
-bool validUtf8(const std::string &s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                                              : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size())
-      return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
-        return false;
-    i += n;
-  }
-  return true;
-}
-
 } // namespace
 
 std::string tokenString(const text::Tokenizer *tok, TokenId id) {
   if (!tok)
     return "token_id:" + std::to_string(id);
   std::string raw = rawBytes(*tok, id);
-  if (validUtf8(raw))
+  if (text::isValidUtf8(raw))
     return raw;
   std::string out = "bytes:";
   for (unsigned char c : raw) {

@@ -118,6 +118,10 @@ private:
   std::unique_ptr<ByteLevelBpe> byteLevel_; // BYTE_LEVEL_BPE only
 };
 
+// True when every character of `s` is valid UTF-8 (no overlong forms,
+// surrogates or code points above U+10FFFF); runtime/src/text/Utf8.cpp.
+bool isValidUtf8(const std::string &s);
+
 // Decodes ids one at a time so that concatenating everything add() and
 // finish() return equals Tokenizer::decode of all the ids, and every returned
 // string is valid UTF-8: a byte piece that starts a multi-byte character is
