@@ -96,6 +96,21 @@ static Value stripUnsqueeze(Value v) {
   return v;
 }
 
+/// x when `xr` is Reshape(x) from [.., d] to [.., d/2, 2] (x's even/odd
+/// elements as pairs), else null.
+static Value pairedSource(Value xr) {
+  auto reshape = xr.getDefiningOp<llm::ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto x = reshape.getInput();
+  ArrayRef<int64_t> xs = x.getType().getShape(),
+                    rs = reshape.getType().getShape();
+  if (xs.size() + 1 != rs.size() || xs.drop_back() != rs.drop_back(2) ||
+      ShapedType::isDynamic(xs.back()) || xs.back() != 2 * rs[rs.size() - 2])
+    return {};
+  return x;
+}
+
 /// `v` is the even (`odd` = false) or odd elements of x along its last dim
 /// d, shaped [.., d/2] or [.., d/2, 1]: a step-2 Slice of x starting at 0/1,
 /// or element 0/1 of the last dim of Reshape(x) to [.., d/2, 2] (a Gather
@@ -125,15 +140,7 @@ static Value evenOddOf(Value v, bool odd) {
       v = slice.getInput();
     else
       return {};
-    auto reshape = v.getDefiningOp<llm::ReshapeOp>();
-    if (!reshape)
-      return {};
-    auto x = reshape.getInput();
-    ArrayRef<int64_t> xs = x.getType().getShape(), rs = in.getShape();
-    if (xs.size() + 1 != rs.size() || xs.drop_back() != rs.drop_back(2) ||
-        ShapedType::isDynamic(xs.back()) || xs.back() != 2 * rs[rs.size() - 2])
-      return {};
-    return x;
+    return pairedSource(v);
   }
   if (auto gather = v.getDefiningOp<llm::GatherOp>()) {
     auto in = gather.getData().getType();
@@ -155,15 +162,7 @@ static Value evenOddOf(Value v, bool odd) {
       k += 2;
     if (k != want)
       return {};
-    auto reshape = gather.getData().getDefiningOp<llm::ReshapeOp>();
-    if (!reshape)
-      return {};
-    auto x = reshape.getInput();
-    ArrayRef<int64_t> xs = x.getType().getShape(), rs = in.getShape();
-    if (xs.size() + 1 != rs.size() || xs.drop_back() != rs.drop_back(2) ||
-        ShapedType::isDynamic(xs.back()) || xs.back() != 2 * rs[rs.size() - 2])
-      return {};
-    return x;
+    return pairedSource(gather.getData());
   }
   return {};
 }
