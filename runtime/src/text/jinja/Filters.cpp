@@ -404,6 +404,19 @@ Value sortKey(Interpreter &in, const Value &item, const Value *attribute,
   return k;
 }
 
+// The values of (key, value) pairs in stable key order (Jinja's sort and
+// dictsort).
+Value sortedByKey(std::vector<std::pair<Value, Value>> keyed, bool reverse) {
+  std::stable_sort(keyed.begin(), keyed.end(), [&](auto &x, auto &y) {
+    return reverse ? compareValues(y.first, x.first) < 0
+                   : compareValues(x.first, y.first) < 0;
+  });
+  ValueList out;
+  for (auto &p : keyed)
+    out.push_back(std::move(p.second));
+  return Value::list(std::move(out));
+}
+
 Value fSort(Interpreter &in, const Value &v, const CallArgs &a) {
   bool reverse = flag(a, 0, "reverse"), cs = flag(a, 1, "case_sensitive");
   const Value *attribute = a.get(2, "attribute");
@@ -411,14 +424,7 @@ Value fSort(Interpreter &in, const Value &v, const CallArgs &a) {
   std::vector<std::pair<Value, Value>> keyed;
   for (const Value &i : items)
     keyed.emplace_back(sortKey(in, i, attribute, cs), i);
-  std::stable_sort(keyed.begin(), keyed.end(), [&](auto &x, auto &y) {
-    return reverse ? compareValues(y.first, x.first) < 0
-                   : compareValues(x.first, y.first) < 0;
-  });
-  ValueList out;
-  for (auto &p : keyed)
-    out.push_back(p.second);
-  return Value::list(std::move(out));
+  return sortedByKey(std::move(keyed), reverse);
 }
 
 Value fUnique(Interpreter &in, const Value &v, const CallArgs &a) {
@@ -493,14 +499,7 @@ Value fDictSort(Interpreter &in, const Value &v, const CallArgs &a) {
         sortKey(in, by == "key" ? Value::string(e.first) : e.second, nullptr, cs),
         pair);
   }
-  std::stable_sort(keyed.begin(), keyed.end(), [&](auto &x, auto &y) {
-    return reverse ? compareValues(y.first, x.first) < 0
-                   : compareValues(x.first, y.first) < 0;
-  });
-  ValueList out;
-  for (auto &p : keyed)
-    out.push_back(p.second);
-  return Value::list(std::move(out));
+  return sortedByKey(std::move(keyed), reverse);
 }
 
 Value fAttr(Interpreter &in, const Value &v, const CallArgs &a) {
